@@ -1,0 +1,13 @@
+import type { Command } from "../src/command.js";
+import { generationCommand } from "../src/discord/generation-options.js";
+import { submitGeneration } from "../src/submit-generation.js";
+
+export default {
+  data: generationCommand(
+    "complete",
+    "Let the base model continue your text (raw next-token prediction, no template)",
+    "text",
+    "The start of a text for the base model to continue",
+  ),
+  execute: (interaction, context) => submitGeneration(interaction, "complete", "text", context),
+} satisfies Command;

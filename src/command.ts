@@ -1,0 +1,21 @@
+import type {
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+  SharedSlashCommand,
+} from "discord.js";
+import type { Config } from "./config.js";
+import type { GenerationQueue } from "./jobs.js";
+import type { Logger } from "./log.js";
+
+/** What a command's `execute` gets besides the interaction. */
+export interface CommandContext {
+  config: Config;
+  queue: GenerationQueue;
+  log: Logger;
+}
+
+/** A slash command: its definition and what it does. */
+export interface Command {
+  data: SharedSlashCommand | { toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void>;
+}

@@ -1,0 +1,123 @@
+import { z } from "zod";
+
+/** The default base model: Gemma 3 270M pre-trained, Q8_0 GGUF, ungated. */
+export const DEFAULT_BASE_MODEL = "hf:ggml-org/gemma-3-270m-GGUF/gemma-3-270m-Q8_0.gguf";
+/** The default instruct model: Gemma 3 270M instruction-tuned, the base model's sibling. */
+export const DEFAULT_INSTRUCT_MODEL = "hf:ggml-org/gemma-3-270m-it-GGUF/gemma-3-270m-it-Q8_0.gguf";
+/** The system prompt given to the instruct side unless `SYSTEM_PROMPT` says otherwise. */
+export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer concisely.";
+
+const snowflake = z.string().regex(/^\d{17,20}$/, "a Discord id (17 to 20 digits)");
+const blankToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess(blankToUndefined, schema.default(fallback as never));
+const positiveInt = (max: number) =>
+  z.coerce.number().int("a whole number").min(1, "at least 1").max(max, `at most ${max}`);
+
+const envSchema = z.object({
+  DISCORD_TOKEN: optional(z.string().min(20, "a bot token from the Developer Portal")),
+  DISCORD_APPLICATION_ID: optional(snowflake),
+  DISCORD_GUILD_ID: optional(snowflake),
+  DISCORD_API_URL: withDefault(z.url("an http(s) URL such as https://discord.com/api"), "https://discord.com/api"),
+  REDIS_URL: withDefault(
+    z.string().regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL"),
+    "redis://127.0.0.1:6379",
+  ),
+  QUEUE_PREFIX: withDefault(z.string().regex(/^[\w{}:.-]{1,64}$/, "1-64 letters, digits, _ - . : { }"), "bvi"),
+  BASE_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_BASE_MODEL),
+  INSTRUCT_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_INSTRUCT_MODEL),
+  MODELS_DIR: withDefault(z.string().min(1, "a directory path"), "./models"),
+  WORKER_CONCURRENCY: optional(positiveInt(64)),
+  MAX_NEW_TOKENS: withDefault(positiveInt(8192), 256),
+  LLAMA_THREADS: optional(positiveInt(256)),
+  SYSTEM_PROMPT: withDefault(z.string().min(1).max(4000, "at most 4000 characters"), DEFAULT_SYSTEM_PROMPT),
+  LOG_LEVEL: withDefault(
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "one of fatal, error, warn, info, debug, trace, silent"),
+    "info",
+  ),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** The validated, frozen configuration every entry point works from. */
+export interface Config {
+  readonly discord: {
+    readonly token: string | undefined;
+    readonly applicationId: string | undefined;
+    readonly guildId: string | undefined;
+    readonly apiUrl: string;
+  };
+  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly models: {
+    readonly base: string;
+    readonly instruct: string;
+    readonly dir: string;
+    readonly systemPrompt: string;
+  };
+  readonly worker: {
+    readonly concurrency: number | undefined;
+    readonly maxNewTokens: number;
+    /** CPU threads per context; undefined = node-llama-cpp's choice. */
+    readonly threads: number | undefined;
+  };
+  readonly logLevel: Env["LOG_LEVEL"];
+}
+
+/** Thrown when the environment holds an invalid setting; its message names every bad variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses configuration from environment variables (defaults to `process.env`).
+ * Throws {@link ConfigError} naming each invalid variable and what it expects.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const value = env[name];
+      const shown = value === undefined || name === "DISCORD_TOKEN" ? "" : ` (got ${JSON.stringify(value)})`;
+      return `  ${name}: expected ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    discord: {
+      token: e.DISCORD_TOKEN,
+      applicationId: e.DISCORD_APPLICATION_ID,
+      guildId: e.DISCORD_GUILD_ID,
+      apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ""),
+    },
+    redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    models: {
+      base: e.BASE_MODEL,
+      instruct: e.INSTRUCT_MODEL,
+      dir: e.MODELS_DIR,
+      systemPrompt: e.SYSTEM_PROMPT,
+    },
+    worker: { concurrency: e.WORKER_CONCURRENCY, maxNewTokens: e.MAX_NEW_TOKENS, threads: e.LLAMA_THREADS },
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** Returns the bot token, or throws a {@link ConfigError} saying the process needs one. */
+export function requireToken(config: Config, processName: string): string {
+  if (config.discord.token === undefined) {
+    throw new ConfigError(
+      `Invalid configuration:\n  DISCORD_TOKEN: expected a bot token from the Developer Portal (the ${processName} needs it)`,
+    );
+  }
+  return config.discord.token;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === "object") deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,164 @@
+import { MessageFlags, Routes, type REST } from "discord.js";
+
+/** How many edits a channel may receive per window; Discord allows about 5 per 5 s per channel. */
+export interface EditBudget {
+  requests: number;
+  perMs: number;
+}
+
+/** Defaults to 5 edits per 5 s per channel. */
+export const DEFAULT_EDIT_BUDGET: EditBudget = { requests: 5, perMs: 5_000 };
+
+/** Message options on every create and edit: nothing pings, links do not unfurl. */
+export const SAFE_MESSAGE = { allowed_mentions: { parse: [] }, flags: MessageFlags.SuppressEmbeds } as const;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Pending {
+  content: string;
+  waiters: Waiter[];
+}
+
+interface ChannelState {
+  pending: Map<string, Pending>;
+  lastSent: Map<string, string>;
+  sentAt: number[];
+  busy: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+/** Told when a streaming (not final) edit fails, so the generation behind it can stop. */
+export type EditFailureHandler = (failure: { channelId: string; messageId: string; error: unknown }) => void;
+
+/**
+ * Coalesces live edits per channel: at most one request in flight per channel, sent within the
+ * channel's budget, and always with the newest text, so an edit never waits behind stale text.
+ * {@link LiveEditor.settle} makes sure a message's final text lands.
+ */
+export class LiveEditor {
+  private readonly channels = new Map<string, ChannelState>();
+  private closed = false;
+
+  constructor(
+    private readonly rest: REST,
+    private readonly budget: EditBudget = DEFAULT_EDIT_BUDGET,
+    private readonly onFailure: EditFailureHandler = () => {},
+  ) {}
+
+  /** Shows `content` in the message soon; newer content replaces any not yet sent. */
+  update(channelId: string, messageId: string, content: string): void {
+    this.enqueue(channelId, messageId, content, null);
+  }
+
+  /** Makes `content` the message's text; resolves once Discord has it, rejects if it cannot land. */
+  settle(channelId: string, messageId: string, content: string): Promise<void> {
+    return new Promise((resolve, reject) => this.enqueue(channelId, messageId, content, { resolve, reject }));
+  }
+
+  /** Creates a message with the safe options; `nonce` makes a retried create return the same message. */
+  async create(channelId: string, content: string, nonce?: string): Promise<string> {
+    const body = { content, ...SAFE_MESSAGE, ...(nonce ? { nonce, enforce_nonce: true } : {}) };
+    const message = (await this.rest.post(Routes.channelMessages(channelId), { body })) as { id: string };
+    this.state(channelId).lastSent.set(message.id, content);
+    return message.id;
+  }
+
+  /** Stops all timers; pending updates are dropped and pending settles rejected. */
+  close(): void {
+    this.closed = true;
+    for (const state of this.channels.values()) {
+      if (state.timer) clearTimeout(state.timer);
+      for (const pending of state.pending.values()) {
+        for (const waiter of pending.waiters) waiter.reject(new Error("live editor closed"));
+      }
+      state.pending.clear();
+    }
+  }
+
+  private state(channelId: string): ChannelState {
+    let state = this.channels.get(channelId);
+    if (!state) {
+      state = { pending: new Map(), lastSent: new Map(), sentAt: [], busy: false, timer: null };
+      this.channels.set(channelId, state);
+    }
+    return state;
+  }
+
+  /** Pumps the channel again when its oldest request leaves the budget window. */
+  private wake(channelId: string, state: ChannelState, now: number): NodeJS.Timeout {
+    const wait = this.budget.perMs - (now - (state.sentAt[0] ?? now));
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      this.pump(channelId, state);
+    }, wait);
+    return state.timer;
+  }
+
+  private enqueue(channelId: string, messageId: string, content: string, waiter: Waiter | null): void {
+    if (this.closed) {
+      waiter?.reject(new Error("live editor closed"));
+      return;
+    }
+    const state = this.state(channelId);
+    const pending = state.pending.get(messageId);
+    if (pending) {
+      pending.content = content;
+      if (waiter) pending.waiters.push(waiter);
+    } else {
+      state.pending.set(messageId, { content, waiters: waiter ? [waiter] : [] });
+    }
+    this.pump(channelId, state);
+  }
+
+  private pump(channelId: string, state: ChannelState): void {
+    if (state.busy || this.closed) return;
+    if (state.timer) {
+      if (state.pending.size === 0 || state.sentAt.length >= this.budget.requests) return;
+      clearTimeout(state.timer);
+      state.timer = null;
+    }
+    const now = Date.now();
+    state.sentAt = state.sentAt.filter((at) => now - at < this.budget.perMs);
+    const next = state.pending.entries().next();
+    if (next.done) {
+      // Idle: forget the channel once its window has passed, so state does not grow with every thread.
+      if (state.sentAt.length === 0) this.channels.delete(channelId);
+      else this.wake(channelId, state, now).unref();
+      return;
+    }
+    const [messageId, pending] = next.value;
+    if (state.lastSent.get(messageId) === pending.content) {
+      state.pending.delete(messageId);
+      for (const waiter of pending.waiters) waiter.resolve();
+      this.pump(channelId, state);
+      return;
+    }
+    if (state.sentAt.length >= this.budget.requests) {
+      this.wake(channelId, state, now);
+      return;
+    }
+    state.pending.delete(messageId);
+    state.busy = true;
+    state.sentAt.push(now);
+    const body = { content: pending.content, ...SAFE_MESSAGE };
+    this.rest
+      .patch(Routes.channelMessage(channelId, messageId), { body })
+      .then(
+        () => {
+          state.lastSent.set(messageId, pending.content);
+          for (const waiter of pending.waiters) waiter.resolve();
+        },
+        (error: unknown) => {
+          if (pending.waiters.length > 0) for (const waiter of pending.waiters) waiter.reject(error);
+          else this.onFailure({ channelId, messageId, error });
+        },
+      )
+      .finally(() => {
+        state.busy = false;
+        this.pump(channelId, state);
+      });
+  }
+}

@@ -1,0 +1,76 @@
+import { Client, Events, GatewayIntentBits } from "discord.js";
+import type { Redis } from "ioredis";
+import { loadConfig, requireToken, type Config } from "./config.js";
+import { routeInteraction } from "./interaction-router.js";
+import { openQueue, type GenerationQueue } from "./jobs.js";
+import { loadCommands } from "./load-commands.js";
+import { createLogger, type Logger } from "./log.js";
+import { connectRedis } from "./redis.js";
+import { registerCommands } from "./register.js";
+import { runMain } from "./run-main.js";
+
+/** A running gateway. */
+export interface Gateway {
+  client: Client<true>;
+  queue: GenerationQueue;
+  /** Logs out of Discord, closes the queue and Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: logs in with intent `Guilds` only, registers the commands (in
+ * `DISCORD_GUILD_ID`, else globally), and turns each command into a queued job.
+ */
+export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
+  const token = requireToken(config, "gateway");
+  const commands = await loadCommands();
+  const connection: Redis = connectRedis(config.redis.url, "producer");
+  connection.on("error", (err) => log.warn({ err }, "redis connection error"));
+  const queue = openQueue(connection, config.redis.prefix);
+  queue.on("error", (err) => log.warn({ err }, "queue error"));
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: config.discord.apiUrl },
+    allowedMentions: { parse: [] },
+  });
+  const context = { config, queue, log };
+  client.on(Events.InteractionCreate, (interaction) => void routeInteraction(interaction, commands, context));
+  client.on(Events.Error, (err) => log.error({ err }, "discord client error"));
+  client.on(Events.ShardDisconnect, (event, shardId) => log.warn({ shardId, code: event.code }, "gateway disconnected"));
+
+  const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
+  await client.login(token);
+  const readyClient = await ready;
+  const applicationId = config.discord.applicationId ?? readyClient.application.id;
+  const where = await registerCommands(client.rest, applicationId, commands, config.discord.guildId);
+  log.info({ user: readyClient.user.tag, applicationId, commands: where }, "gateway ready");
+
+  return {
+    client: readyClient,
+    queue,
+    async close() {
+      await client.destroy();
+      await queue.close();
+      await connection.quit().catch(() => connection.disconnect());
+      log.info("gateway closed");
+    },
+  };
+}
+
+runMain(import.meta.url, "gateway", async () => {
+  const config = loadConfig();
+  const log = createLogger("gateway", config.logLevel);
+  const gateway = await startGateway(config, log);
+  const stop = (signal: string) => {
+    log.info({ signal }, "shutting down");
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+});

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "./config.js";
+import { runMain } from "./run-main.js";
+
+const ENTRIES = { gateway: "./gateway.ts", worker: "../workers/generation.ts" } as const;
+
+/** Runs one entry point as a child process with tsx; resolves with its exit code. */
+function run(file: string, children: ChildProcess[], onExit: (code: number) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url))], {
+      stdio: "inherit",
+    });
+    children.push(child);
+    child.on("exit", (code) => {
+      onExit(code ?? 1);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/**
+ * `npm start`, the single-machine default: the gateway and one worker as two child processes.
+ * SIGINT/SIGTERM reach both (each shuts down in order); if one exits, the other is stopped too.
+ */
+runMain(import.meta.url, "start", async () => {
+  loadConfig(); // fail once, here, with the message naming the bad variable
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stopAll = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  process.once("SIGINT", () => stopAll("SIGINT"));
+  process.once("SIGTERM", () => stopAll("SIGTERM"));
+  const codes = await Promise.all(
+    Object.entries(ENTRIES).map(([name, file]) =>
+      run(file, children, (code) => {
+        if (stopping) return;
+        process.stderr.write(`start: the ${name} exited with code ${code}; stopping the other process\n`);
+        stopAll("SIGTERM");
+        process.exitCode = code || 1;
+      }),
+    ),
+  );
+  process.exitCode ??= Math.max(...codes);
+});

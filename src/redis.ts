@@ -1,0 +1,14 @@
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * Opens a Redis connection for BullMQ. `role` "worker" waits out outages (BullMQ needs
+ * `maxRetriesPerRequest: null` for blocking commands); "producer" fails fast, so a command that
+ * arrives while Redis is down is answered at once instead of hanging in the offline queue.
+ */
+export function connectRedis(url: string, role: "worker" | "producer"): Redis {
+  const options: RedisOptions =
+    role === "worker"
+      ? { maxRetriesPerRequest: null }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
+  return new Redis(url, { ...options, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+}

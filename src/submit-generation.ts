@@ -1,0 +1,81 @@
+import { ChannelType, DiscordAPIError, Routes, type ChatInputCommandInteraction } from "discord.js";
+import type { CommandContext } from "./command.js";
+import { choosePlacement, type Placement } from "./discord/placement.js";
+import { oneLine } from "./discord/labels.js";
+import { readGenerationOptions } from "./discord/generation-options.js";
+import { renderHeader } from "./discord/render-header.js";
+import { enqueue, JOB_VERSION, waitingCount, type JobKind } from "./jobs.js";
+import { modelDisplayName } from "./model-name.js";
+import { parseRequest } from "./request-options.js";
+
+/** Discord errors that mean "no thread here": missing permission or access, wrong channel type, thread exists. */
+const THREAD_REFUSALS = new Set([50001, 50013, 50024, 160004]);
+
+/**
+ * The whole of a generation command: validate, acknowledge, header, thread (or in place), enqueue.
+ * Throws a UserError for bad input before anything is sent, so it can be answered ephemerally.
+ */
+export async function submitGeneration(
+  interaction: ChatInputCommandInteraction,
+  kind: JobKind,
+  promptName: string,
+  { config, queue, log }: CommandContext,
+): Promise<void> {
+  const request = parseRequest(readGenerationOptions(interaction, promptName), {
+    maxNewTokens: config.worker.maxNewTokens,
+  });
+  let placement: Placement = choosePlacement({
+    inGuild: interaction.inGuild(),
+    channelType: interaction.channel?.type ?? rawChannelType(interaction),
+    appPermissions: interaction.appPermissions.bitfield,
+  });
+
+  await interaction.deferReply();
+  const header = {
+    kind,
+    prompt: request.prompt,
+    requester: interaction.member && "displayName" in interaction.member ? interaction.member.displayName : interaction.user.displayName,
+    models: { base: modelDisplayName(config.models.base), instruct: modelDisplayName(config.models.instruct) },
+    sampling: request.sampling,
+    waiting: await waitingCount(queue),
+    placement,
+  };
+  const reply = await interaction.editReply({ embeds: [renderHeader(header)], allowedMentions: { parse: [] } });
+
+  let channelId = interaction.channelId;
+  if (placement.mode === "thread") {
+    try {
+      const thread = (await interaction.client.rest.post(Routes.threads(channelId, reply.id), {
+        body: { name: threadName(kind, request.prompt), auto_archive_duration: 1440 },
+      })) as { id: string };
+      channelId = thread.id;
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError) || typeof error.code !== "number" || !THREAD_REFUSALS.has(error.code)) throw error;
+      log.warn({ interactionId: interaction.id, channelId, code: error.code }, "thread refused; answering in place");
+      placement = { mode: "inPlace", why: "noPermission" };
+      await interaction.editReply({ embeds: [renderHeader({ ...header, placement })], allowedMentions: { parse: [] } });
+    }
+  }
+
+  await enqueue(queue, {
+    v: JOB_VERSION,
+    kind,
+    prompt: request.prompt,
+    sampling: request.sampling,
+    pairId: "default",
+    requestedBy: { userId: interaction.user.id, displayName: header.requester },
+    interactionId: interaction.id,
+    target: { guildId: interaction.guildId, channelId, outputs: {} },
+    createdAt: Date.now(),
+  });
+  log.info({ interactionId: interaction.id, userId: interaction.user.id, kind, channelId, placement: placement.mode }, "request queued");
+}
+
+/** A thread name: the command and the prompt's start, on one line, 1 to 100 characters. */
+export function threadName(kind: JobKind, prompt: string): string {
+  return oneLine(`${kind}: ${prompt}`, 100) || kind;
+}
+
+function rawChannelType(interaction: ChatInputCommandInteraction): ChannelType | null {
+  return interaction.inGuild() ? null : ChannelType.DM;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { statsText, stopReasonText } from "../../src/discord/labels.js";
+import { MESSAGE_LIMIT, renderOutput, type OutputView } from "../../src/discord/render-output.js";
+import { renderHeader } from "../../src/discord/render-header.js";
+
+const view = (overrides: Partial<OutputView>): OutputView => ({
+  kind: "compare",
+  side: "instruct",
+  modelName: "gemma-3-270m-it",
+  prompt: "What is the capital of France?",
+  maxTokens: 64,
+  phase: "generating",
+  text: "Paris.",
+  ...overrides,
+});
+
+describe("renderOutput", () => {
+  it("labels the side with its model and how it was prompted", () => {
+    const [message] = renderOutput(view({}));
+    expect(message).toMatch(/^\*\*Instruct model\*\* · `gemma-3-270m-it` · chat template/);
+    expect(message).toContain("Paris.");
+    expect(message).toMatch(/generating…$/);
+  });
+
+  it("shows the base side's prompt in bold, then where the model took over", () => {
+    const [message] = renderOutput(view({ side: "base", text: " Paris is the capital", prompt: "The *capital*?" }));
+    expect(message).toContain("**The \\*capital\\*?** Paris is the capital");
+  });
+
+  it("ends a finished side with its stats and why it stopped, in words", () => {
+    const result = { text: "Paris.", tokens: 3, stopReason: "endOfTurn" as const, timeToFirstTokenMs: 12, durationMs: 1500 };
+    const messages = renderOutput(view({ phase: "done", result }));
+    expect(messages.at(-1)).toMatch(/-# 3 tokens · 2\.0 tok\/s · first token 12 ms · stopped: end of turn$/);
+  });
+
+  it("continues long output in further messages, each within Discord's limit, labelled as continued", () => {
+    const messages = renderOutput(view({ text: "word ".repeat(1500) }));
+    expect(messages.length).toBe(5);
+    for (const m of messages) expect(m.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
+    expect(messages[1]).toMatch(/^-# Instruct model, continued \(2\/5\)\n/);
+  });
+
+  it("says so when a model produced nothing", () => {
+    const result = { text: "", tokens: 1, stopReason: "endOfTurn" as const, timeToFirstTokenMs: 5, durationMs: 5 };
+    expect(renderOutput(view({ phase: "done", text: "", result }))[0]).toContain("the model produced no text");
+  });
+
+  it("shows a failure where the answer would have been", () => {
+    expect(renderOutput(view({ phase: "failed", failure: "Something went wrong (abc)" }))[0]).toMatch(/⚠️ Something went wrong \(abc\)$/);
+  });
+});
+
+describe("labels", () => {
+  it("puts stop reasons in words", () => {
+    expect(stopReasonText("endOfTurn", 10)).toBe("end of turn");
+    expect(stopReasonText("tokenLimit", 10)).toBe("token limit (10)");
+    expect(stopReasonText("stopSequence", 10)).toBe("stop sequence");
+  });
+
+  it("formats stats", () => {
+    expect(statsText({ text: "", tokens: 1, stopReason: "tokenLimit", timeToFirstTokenMs: null, durationMs: 0 }, 1)).toBe(
+      "1 token · – tok/s · first token – · stopped: token limit (1)",
+    );
+  });
+});
+
+describe("renderHeader", () => {
+  it("shows who asked, the prompt, both models, the shared sampling and the queue", () => {
+    const embed = renderHeader({
+      kind: "compare",
+      prompt: "Hi",
+      requester: "Ada",
+      models: { base: "b", instruct: "i" },
+      sampling: { temperature: 0.7, maxTokens: 64, seed: 42 },
+      waiting: 2,
+      placement: { mode: "thread" },
+    });
+    expect(embed.author?.name).toBe("Ada asked");
+    expect(embed.description).toBe("Hi");
+    expect(embed.fields?.map((f) => f.value).join("\n")).toMatch(/base `b`\ninstruct `i`[\s\S]*temperature 0.7 · up to 64 tokens · seed 42\n\(same for both sides\)[\s\S]*2 requests ahead/);
+    expect(embed.footer?.text).toMatch(/thread below/);
+  });
+});
