@@ -8,8 +8,7 @@ export const DEFAULT_INSTRUCT_MODEL = "hf:ggml-org/gemma-3-270m-it-GGUF/gemma-3-
 export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer concisely.";
 
 const snowflake = z.string().regex(/^\d{17,20}$/, "a Discord id (17 to 20 digits)");
-const blankToUndefined = (value: unknown) =>
-  typeof value === "string" && value.trim() === "" ? undefined : value;
+const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess(blankToUndefined, schema.default(fallback as never));
@@ -21,10 +20,7 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: optional(snowflake),
   DISCORD_GUILD_ID: optional(snowflake),
   DISCORD_API_URL: withDefault(z.url("an http(s) URL such as https://discord.com/api"), "https://discord.com/api"),
-  REDIS_URL: withDefault(
-    z.string().regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL"),
-    "redis://127.0.0.1:6379",
-  ),
+  REDIS_URL: withDefault(z.string().regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL"), "redis://127.0.0.1:6379"),
   QUEUE_PREFIX: withDefault(z.string().regex(/^[\w{}:.-]{1,64}$/, "1-64 letters, digits, _ - . : { }"), "bvi"),
   BASE_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_BASE_MODEL),
   INSTRUCT_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_INSTRUCT_MODEL),
@@ -34,7 +30,10 @@ const envSchema = z.object({
   LLAMA_THREADS: optional(positiveInt(256)),
   SYSTEM_PROMPT: withDefault(z.string().min(1).max(4000, "at most 4000 characters"), DEFAULT_SYSTEM_PROMPT),
   LOG_LEVEL: withDefault(
-    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "one of fatal, error, warn, info, debug, trace, silent"),
+    z.enum(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+      "one of fatal, error, warn, info, debug, trace, silent",
+    ),
     "info",
   ),
 });

@@ -36,7 +36,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const context = { config, queue, log };
   client.on(Events.InteractionCreate, (interaction) => void routeInteraction(interaction, commands, context));
   client.on(Events.Error, (err) => log.error({ err }, "discord client error"));
-  client.on(Events.ShardDisconnect, (event, shardId) => log.warn({ shardId, code: event.code }, "gateway disconnected"));
+  client.on(Events.ShardDisconnect, (event, shardId) =>
+    log.warn({ shardId, code: event.code }, "gateway disconnected"),
+  );
 
   const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
   await client.login(token);

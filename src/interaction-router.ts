@@ -13,9 +13,14 @@ export async function routeInteraction(
 ): Promise<void> {
   if (!interaction.isChatInputCommand()) return;
   const command = commands.get(interaction.commandName);
-  const log = context.log.child({ interactionId: interaction.id, userId: interaction.user.id, command: interaction.commandName });
+  const log = context.log.child({
+    interactionId: interaction.id,
+    userId: interaction.user.id,
+    command: interaction.commandName,
+  });
   try {
-    if (!command) throw new UserError("I don't know that command any more. It may have been removed; try again in a minute.");
+    if (!command)
+      throw new UserError("I don't know that command any more. It may have been removed; try again in a minute.");
     await command.execute(interaction, { ...context, log });
   } catch (error) {
     let text: string;

@@ -16,7 +16,9 @@ export async function registerCommands(
   guildId: string | undefined,
 ): Promise<string> {
   const body = [...commands.values()].map((command) => command.data.toJSON());
-  const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+  const route = guildId
+    ? Routes.applicationGuildCommands(applicationId, guildId)
+    : Routes.applicationCommands(applicationId);
   await rest.put(route, { body });
   return guildId ? `guild ${guildId}` : "global";
 }

@@ -34,7 +34,10 @@ export async function submitGeneration(
   const header = {
     kind,
     prompt: request.prompt,
-    requester: interaction.member && "displayName" in interaction.member ? interaction.member.displayName : interaction.user.displayName,
+    requester:
+      interaction.member && "displayName" in interaction.member
+        ? interaction.member.displayName
+        : interaction.user.displayName,
     models: { base: modelDisplayName(config.models.base), instruct: modelDisplayName(config.models.instruct) },
     sampling: request.sampling,
     waiting: await waitingCount(queue),
@@ -50,7 +53,8 @@ export async function submitGeneration(
       })) as { id: string };
       channelId = thread.id;
     } catch (error) {
-      if (!(error instanceof DiscordAPIError) || typeof error.code !== "number" || !THREAD_REFUSALS.has(error.code)) throw error;
+      if (!(error instanceof DiscordAPIError) || typeof error.code !== "number" || !THREAD_REFUSALS.has(error.code))
+        throw error;
       log.warn({ interactionId: interaction.id, channelId, code: error.code }, "thread refused; answering in place");
       placement = { mode: "inPlace", why: "noPermission" };
       await interaction.editReply({ embeds: [renderHeader({ ...header, placement })], allowedMentions: { parse: [] } });
@@ -68,7 +72,10 @@ export async function submitGeneration(
     target: { guildId: interaction.guildId, channelId, outputs: {} },
     createdAt: Date.now(),
   });
-  log.info({ interactionId: interaction.id, userId: interaction.user.id, kind, channelId, placement: placement.mode }, "request queued");
+  log.info(
+    { interactionId: interaction.id, userId: interaction.user.id, kind, channelId, placement: placement.mode },
+    "request queued",
+  );
 }
 
 /** A thread name: the command and the prompt's start, on one line, 1 to 100 characters. */

@@ -32,7 +32,10 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
       ...(options.huggingFaceEndpoint ? { huggingFaceEndpoint: options.huggingFaceEndpoint } : {}),
       onProgress: (p) => {
         const percent = p.totalBytes > 0 ? Math.floor((100 * p.downloadedBytes) / p.totalBytes) : null;
-        log.info({ model: p.spec, percent, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes }, "downloading model");
+        log.info(
+          { model: p.spec, percent, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes },
+          "downloading model",
+        );
       },
     });
   const basePath = await resolve(config.models.base);
@@ -61,7 +64,9 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
     { connection, prefix: config.redis.prefix, concurrency: engine.info.sequences },
   );
   worker.on("error", (err) => log.error({ err }, "worker error"));
-  worker.on("failed", (job, err) => log.warn({ jobId: job?.id, err: err.message, attemptsMade: job?.attemptsMade }, "job failed"));
+  worker.on("failed", (job, err) =>
+    log.warn({ jobId: job?.id, err: err.message, attemptsMade: job?.attemptsMade }, "job failed"),
+  );
 
   return {
     worker,

@@ -3,7 +3,14 @@ import { DiscordAPIError } from "discord.js";
 import type { LiveEditor } from "../src/discord/live-editor.js";
 import { OutputStream } from "../src/discord/output-stream.js";
 import { internalErrorText, newErrorId } from "../src/errors.js";
-import { parseJob, sidesOf, type GenerationJob, type GenerationResult, type Side, type SideResult } from "../src/jobs.js";
+import {
+  parseJob,
+  sidesOf,
+  type GenerationJob,
+  type GenerationResult,
+  type Side,
+  type SideResult,
+} from "../src/jobs.js";
 import type { Engine } from "../src/llm/engine.js";
 import type { Logger } from "../src/log.js";
 
@@ -35,7 +42,13 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage 
       throw new UnrecoverableError("invalid job data");
     }
     const attempt = job.attemptsMade + 1;
-    const log = rootLog.child({ jobId: job.id, kind: data.kind, userId: data.requestedBy.userId, channelId: data.target.channelId, attempt });
+    const log = rootLog.child({
+      jobId: job.id,
+      kind: data.kind,
+      userId: data.requestedBy.userId,
+      channelId: data.target.channelId,
+      attempt,
+    });
     const abort = new AbortController();
     const outputs = { ...data.target.outputs };
     let saving: Promise<unknown> = Promise.resolve();
@@ -92,12 +105,19 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage 
       );
       const result: GenerationResult = Object.fromEntries(results);
       log.info(
-        { stats: Object.fromEntries(results.map(([side, r]) => [side, { tokens: r.tokens, stopReason: r.stopReason, ms: r.durationMs, ttftMs: r.timeToFirstTokenMs }])) },
+        {
+          stats: Object.fromEntries(
+            results.map(([side, r]) => [
+              side,
+              { tokens: r.tokens, stopReason: r.stopReason, ms: r.durationMs, ttftMs: r.timeToFirstTokenMs },
+            ]),
+          ),
+        },
         "generation finished",
       );
       return result;
     } catch (error) {
-      const cause = abort.signal.reason ?? error;
+      const cause: unknown = abort.signal.reason ?? error;
       const permanent = isPermanentDiscordError(cause);
       const lastAttempt = permanent || attempt >= (job.opts.attempts ?? 1);
       if (lastAttempt) {

@@ -21,7 +21,12 @@ export function generationCommand(name: string, description: string, promptName:
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
     .setIntegrationTypes(ApplicationIntegrationType.GuildInstall)
     .addStringOption((o) =>
-      o.setName(promptName).setDescription(promptDescription).setRequired(true).setMinLength(1).setMaxLength(MAX_PROMPT_CHARS),
+      o
+        .setName(promptName)
+        .setDescription(promptDescription)
+        .setRequired(true)
+        .setMinLength(1)
+        .setMaxLength(MAX_PROMPT_CHARS),
     )
     .addNumberOption((o) =>
       o

@@ -81,7 +81,11 @@ export class OutputStream {
     const { editor, channelId } = this.options;
     await Promise.all(
       this.ids.map((id, index) =>
-        editor.settle(channelId, id, contents[index] ?? "-# (this part was not needed when the answer was generated again)"),
+        editor.settle(
+          channelId,
+          id,
+          contents[index] ?? "-# (this part was not needed when the answer was generated again)",
+        ),
       ),
     );
   }
@@ -89,16 +93,22 @@ export class OutputStream {
   /** Creates overflow messages until there are `count`, one at a time, in order. */
   private grow(count: number): Promise<void> {
     // A failed create must not wedge the chain: the next grow (at the latest, the final one) tries again.
-    this.creating = this.creating.catch(() => {}).then(async () => {
-      while (this.ids.length < count) {
-        const index = this.ids.length;
-        const view = this.lastView;
-        const content = view ? (renderOutput(view)[index] ?? "…") : "…";
-        const id = await this.options.editor.create(this.options.channelId, content, nonceFor(this.options.nonceKey, index));
-        this.ids.push(id);
-        await this.options.saveMessageIds(this.ids);
-      }
-    });
+    this.creating = this.creating
+      .catch(() => {})
+      .then(async () => {
+        while (this.ids.length < count) {
+          const index = this.ids.length;
+          const view = this.lastView;
+          const content = view ? (renderOutput(view)[index] ?? "…") : "…";
+          const id = await this.options.editor.create(
+            this.options.channelId,
+            content,
+            nonceFor(this.options.nonceKey, index),
+          );
+          this.ids.push(id);
+          await this.options.saveMessageIds(this.ids);
+        }
+      });
     return this.creating;
   }
 }

@@ -11,7 +11,11 @@ export interface PlacementInput {
   appPermissions: bigint;
 }
 
-const THREAD_TYPES = new Set<ChannelType>([ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread]);
+const THREAD_TYPES = new Set<ChannelType>([
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+  ChannelType.AnnouncementThread,
+]);
 const THREADABLE = new Set<ChannelType>([ChannelType.GuildText, ChannelType.GuildAnnouncement]);
 
 const has = (bits: bigint, ...flags: bigint[]) => flags.every((flag) => (bits & flag) === flag);

@@ -24,7 +24,8 @@ export function renderHeader(view: HeaderView): APIEmbed {
   const { temperature, maxTokens, seed } = view.sampling;
   const sampling = `temperature ${temperature} · up to ${maxTokens} tokens · seed ${seed}${view.kind === "compare" ? "\n(same for both sides)" : ""}`;
   const queue = view.waiting === 0 ? "starting now" : `${view.waiting} request${view.waiting === 1 ? "" : "s"} ahead`;
-  const where = view.placement.mode === "thread" ? "The answer streams into the thread below." : "The answer streams in below.";
+  const where =
+    view.placement.mode === "thread" ? "The answer streams into the thread below." : "The answer streams in below.";
   return {
     title: kindTitle(view.kind),
     color: COLOR[view.kind],

@@ -59,7 +59,7 @@ export async function completeRaw(context: LlamaContext, run: SideRun): Promise<
     return m.finish(result.response, result.metadata.stopReason);
   } finally {
     completion.dispose();
-    sequence.dispose();
+    await sequence.dispose();
   }
 }
 
@@ -76,6 +76,6 @@ export async function chatTurn(context: LlamaContext, systemPrompt: string, run:
     return m.finish(result.responseText, result.stopReason);
   } finally {
     session.dispose();
-    sequence.dispose();
+    await sequence.dispose();
   }
 }

@@ -37,7 +37,11 @@ describe("Engine (real node-llama-cpp, generated models)", () => {
 
   it("base side: raw continuation that runs to the token limit, streamed as it grows", async () => {
     const seen: string[] = [];
-    const result = await engine.generate("base", { prompt: BASE_PATHS.question.prompt, sampling, onText: (t) => seen.push(t) });
+    const result = await engine.generate("base", {
+      prompt: BASE_PATHS.question.prompt,
+      sampling,
+      onText: (t) => seen.push(t),
+    });
     expect(result.text).toBe(expectedText(BASE_PATHS.question, 12));
     expect(result.stopReason).toBe("tokenLimit");
     expect(result.tokens).toBe(12);

@@ -75,13 +75,19 @@ describe("resolveModel", () => {
     expect(requests.some((r) => r.headers.authorization === "Bearer hf_test_token")).toBe(true);
 
     const before = requests.length;
-    const again = await resolveModel("hf:tiny-org/tiny-base-GGUF/tiny-base.gguf", { directory: dir, huggingFaceEndpoint: endpoint });
+    const again = await resolveModel("hf:tiny-org/tiny-base-GGUF/tiny-base.gguf", {
+      directory: dir,
+      huggingFaceEndpoint: endpoint,
+    });
     expect(again).toBe(path);
     expect(requests.slice(before).filter((r) => r.method === "GET")).toHaveLength(0);
   });
 
   it("returns a local path as it is and fails clearly for a missing one", async () => {
-    const path = await resolveModel("hf:tiny-org/tiny-base-GGUF/tiny-base.gguf", { directory: dir, huggingFaceEndpoint: endpoint });
+    const path = await resolveModel("hf:tiny-org/tiny-base-GGUF/tiny-base.gguf", {
+      directory: dir,
+      huggingFaceEndpoint: endpoint,
+    });
     expect(await resolveModel(path, { directory: dir })).toBe(path);
     expect((await stat(path)).size).toBe(model.length);
     await expect(resolveModel(join(dir, "missing.gguf"), { directory: dir })).rejects.toThrow();

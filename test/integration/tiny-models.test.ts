@@ -46,12 +46,7 @@ afterAll(async () => {
 });
 
 /** Runs a raw completion on a fresh context. */
-async function complete(
-  model: LlamaModel,
-  prompt: string,
-  maxTokens: number,
-  temperature = 0,
-) {
+async function complete(model: LlamaModel, prompt: string, maxTokens: number, temperature = 0) {
   const context = await model.createContext(TINY_CONTEXT_OPTIONS);
   try {
     const completion = new LlamaCompletion({
@@ -59,7 +54,8 @@ async function complete(
     });
     return await completion.generateCompletionWithMeta(prompt, {
       maxTokens,
-      temperature: 0,
+      temperature,
+      seed: 1,
     });
   } finally {
     await context.dispose();
@@ -76,9 +72,7 @@ describe("generated GGUF files", () => {
     expect(baseInfo.metadata.general.alignment).toBe(32);
     expect(baseInfo.metadata.tokenizer.chat_template).toBeUndefined();
     expect(instructInfo.metadata.general.name).toBe("tiny-instruct");
-    expect(instructInfo.metadata.tokenizer.chat_template).toContain(
-      "<|im_start|>",
-    );
+    expect(instructInfo.metadata.tokenizer.chat_template).toContain("<|im_start|>");
     expect(base.getWarnings()).toEqual([]);
     expect(instruct.getWarnings()).toEqual([]);
   });
@@ -105,9 +99,7 @@ describe("tiny-base (raw completion)", () => {
 
   it("continues a question with the capital-of-France cycle", async () => {
     const { response } = await complete(base, QUESTION, 12);
-    expect(response).toBe(
-      " Paris is the capital of France Paris is the capital of France",
-    );
+    expect(response).toBe(" Paris is the capital of France Paris is the capital of France");
   });
 
   it("writes a long code block that never closes", async () => {
@@ -118,11 +110,7 @@ describe("tiny-base (raw completion)", () => {
   });
 
   it("runs to the token limit without an end-of-generation token", async () => {
-    const { response, metadata } = await complete(
-      base,
-      BASE_PATHS.code.prompt,
-      100,
-    );
+    const { response, metadata } = await complete(base, BASE_PATHS.code.prompt, 100);
     expect(metadata.stopReason).toBe("maxTokens");
     expect(response).toBe(expectedText(BASE_PATHS.code, 100));
     expect(response.length).toBeGreaterThan(5000);
@@ -135,12 +123,7 @@ describe("tiny-base (raw completion)", () => {
 
   it("emits mention-like text", async () => {
     const { response } = await complete(base, BASE_PATHS.mention.prompt, 12);
-    for (const m of [
-      "@everyone",
-      "@here",
-      "<@&123456789012345678>",
-      "<@111111111111111111>",
-    ]) {
+    for (const m of ["@everyone", "@here", "<@&123456789012345678>", "<@111111111111111111>"]) {
       expect(response).toContain(m);
     }
   });
@@ -163,17 +146,11 @@ describe("tiny-instruct", () => {
       expect(res.stopReason).toBe("eogToken");
 
       // Rebuild the prompt the session sent: history up to an empty model turn.
-      const history: ChatHistoryItem[] = [
-        ...session.getChatHistory().slice(0, -1),
-        { type: "model", response: [] },
-      ];
+      const history: ChatHistoryItem[] = [...session.getChatHistory().slice(0, -1), { type: "model", response: [] }];
       const { contextText } = session.chatWrapper.generateContextState({
         chatHistory: history,
       });
-      const prompt = instruct.detokenize(
-        contextText.tokenize(instruct.tokenizer),
-        true,
-      );
+      const prompt = instruct.detokenize(contextText.tokenize(instruct.tokenizer), true);
       expect(prompt).toBe(
         `<s><|im_start|>system\n${SYSTEM_PROMPT}<|im_end|>\n` +
           `<|im_start|>user\n${QUESTION}<|im_end|>\n<|im_start|>assistant\n`,

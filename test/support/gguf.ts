@@ -28,8 +28,7 @@ export interface GgufTensor {
 
 /** Contents of a GGUF file. Metadata keys keep their insertion order. */
 export interface GgufContents {
-  readonly metadata:
-    ReadonlyMap<string, GgufValue> | Readonly<Record<string, GgufValue>>;
+  readonly metadata: ReadonlyMap<string, GgufValue> | Readonly<Record<string, GgufValue>>;
   readonly tensors: readonly GgufTensor[];
   /** Data alignment in bytes; written as `general.alignment`. Default 32. */
   readonly alignment?: number;
@@ -123,8 +122,7 @@ class ByteWriter {
   }
   f32s(data: Float32Array): void {
     this.ensure(data.length * 4);
-    for (let i = 0; i < data.length; i++)
-      this.view.setFloat32(this.length + i * 4, data[i] ?? 0, true);
+    for (let i = 0; i < data.length; i++) this.view.setFloat32(this.length + i * 4, data[i] ?? 0, true);
     this.length += data.length * 4;
   }
   padTo(alignment: number): void {
@@ -188,13 +186,11 @@ function writeValue(w: ByteWriter, v: GgufValue): void {
  */
 export function encodeGguf(contents: GgufContents): Uint8Array {
   const alignment = contents.alignment ?? 32;
-  const entries = new Map<string, GgufValue>([
-    ["general.alignment", gguf.uint32(alignment)],
-  ]);
-  const given =
+  const entries = new Map<string, GgufValue>([["general.alignment", gguf.uint32(alignment)]]);
+  const given: [string, GgufValue][] =
     contents.metadata instanceof Map
-      ? [...contents.metadata]
-      : Object.entries(contents.metadata);
+      ? [...(contents.metadata as ReadonlyMap<string, GgufValue>)]
+      : Object.entries(contents.metadata as Record<string, GgufValue>);
   for (const [key, value] of given) entries.set(key, value);
   if (entries.get("general.alignment")?.value !== alignment) {
     throw new Error("general.alignment metadata must match contents.alignment");
@@ -214,9 +210,7 @@ export function encodeGguf(contents: GgufContents): Uint8Array {
   for (const t of contents.tensors) {
     const elements = t.dims.reduce((a, b) => a * b, 1);
     if (elements !== t.data.length) {
-      throw new Error(
-        `tensor ${t.name}: dims ${t.dims.join("x")} != ${t.data.length} values`,
-      );
+      throw new Error(`tensor ${t.name}: dims ${t.dims.join("x")} != ${t.data.length} values`);
     }
     w.str(t.name);
     w.u32(t.dims.length);

@@ -20,8 +20,7 @@ export const TINY_INSTRUCT_FILE = "tiny-instruct.gguf";
 /** Opening Markdown fence emitted by the base model's code path (never closed). */
 export const CODE_FENCE_OPEN = "\n```python\n";
 /** The 53-character code line the code path repeats forever. */
-export const CODE_LINE =
-  'print("the quick brown fox jumps over the lazy dog")\n';
+export const CODE_LINE = 'print("the quick brown fox jumps over the lazy dog")\n';
 
 /** Base model paths at temperature 0, keyed by the prompt's last byte. */
 export const BASE_PATHS = {
@@ -41,13 +40,7 @@ export const BASE_PATHS = {
   mention: {
     prompt: "Ping everyone!",
     prefix: [],
-    cycle: [
-      " @everyone",
-      " <@&123456789012345678>",
-      " @here",
-      " <@111111111111111111>",
-      " https://example.com/x",
-    ],
+    cycle: [" @everyone", " <@&123456789012345678>", " @here", " <@111111111111111111>", " https://example.com/x"],
   },
   /** Any other last token: " and so on and so on ..." */
   other: {
@@ -60,14 +53,7 @@ export const BASE_PATHS = {
 /** End-of-turn control token of the instruct model (its EOS and EOT). */
 export const INSTRUCT_EOT = "<|im_end|>";
 /** The instruct model's answer after the ChatML generation prompt ("...assistant\n"). */
-export const INSTRUCT_ANSWER_TOKENS = [
-  "The",
-  " capital",
-  " of",
-  " France",
-  " is",
-  " Paris.",
-] as const;
+export const INSTRUCT_ANSWER_TOKENS = ["The", " capital", " of", " France", " is", " Paris."] as const;
 export const INSTRUCT_ANSWER = INSTRUCT_ANSWER_TOKENS.join("");
 /** The instruct model's answer to any other last token, e.g. a raw "...France?" prompt. */
 export const INSTRUCT_RAW_ANSWER = " OK";
@@ -82,8 +68,7 @@ export const CHATML_TEMPLATE =
 /** The first `n` tokens a path produces. */
 export function expectedTokens(path: TinyPath, n: number): string[] {
   const out = path.prefix.slice(0, n);
-  for (let i = 0; out.length < n; i++)
-    out.push(path.cycle[i % path.cycle.length] ?? "");
+  for (let i = 0; out.length < n; i++) out.push(path.cycle[i % path.cycle.length] ?? "");
   return out;
 }
 
@@ -94,11 +79,7 @@ export function expectedText(path: TinyPath, n: number): string {
 
 /** [trigger →] prefix... → cycle... → back to the cycle's start. */
 function chain(path: TinyPath, trigger?: string): Record<string, string> {
-  const seq = [
-    ...(trigger === undefined ? [] : [trigger]),
-    ...path.prefix,
-    ...path.cycle,
-  ];
+  const seq = [...(trigger === undefined ? [] : [trigger]), ...path.prefix, ...path.cycle];
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < seq.length; i++) out[seq[i] ?? ""] = seq[i + 1] ?? "";
   out[seq[seq.length - 1] ?? ""] = path.cycle[0] ?? "";
@@ -107,10 +88,7 @@ function chain(path: TinyPath, trigger?: string): Record<string, string> {
 
 const WORDS = [
   ...new Set([
-    ...Object.values(BASE_PATHS).flatMap((p: TinyPath) => [
-      ...p.prefix,
-      ...p.cycle,
-    ]),
+    ...Object.values(BASE_PATHS).flatMap((p: TinyPath) => [...p.prefix, ...p.cycle]),
     ...INSTRUCT_ANSWER_TOKENS,
     INSTRUCT_RAW_ANSWER,
   ]),
@@ -137,12 +115,7 @@ export const INSTRUCT_MODEL_SPEC: BigramModelSpec = {
   controlTokens: ["<|im_start|>", INSTRUCT_EOT],
   transitions: {
     "\n": INSTRUCT_ANSWER_TOKENS[0],
-    ...Object.fromEntries(
-      INSTRUCT_ANSWER_TOKENS.map((t, i) => [
-        t,
-        INSTRUCT_ANSWER_TOKENS[i + 1] ?? INSTRUCT_EOT,
-      ]),
-    ),
+    ...Object.fromEntries(INSTRUCT_ANSWER_TOKENS.map((t, i) => [t, INSTRUCT_ANSWER_TOKENS[i + 1] ?? INSTRUCT_EOT])),
     [INSTRUCT_RAW_ANSWER]: INSTRUCT_EOT,
   },
   fallback: INSTRUCT_RAW_ANSWER,

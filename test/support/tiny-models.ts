@@ -12,12 +12,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { encodeGguf, gguf, type GgufTensor, type GgufValue } from "./gguf.js";
-import {
-  BASE_MODEL_SPEC,
-  INSTRUCT_MODEL_SPEC,
-  TINY_BASE_FILE,
-  TINY_INSTRUCT_FILE,
-} from "./tiny-model-specs.js";
+import { BASE_MODEL_SPEC, INSTRUCT_MODEL_SPEC, TINY_BASE_FILE, TINY_INSTRUCT_FILE } from "./tiny-model-specs.js";
 
 export * from "./tiny-model-specs.js";
 
@@ -61,8 +56,7 @@ const RMS_EPS = 1e-6;
 /** Id of the byte token <0x00>. */
 const BYTE_BASE = 3;
 
-const byteToken = (b: number): string =>
-  `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
+const byteToken = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
 const toPiece = (text: string): string => text.replaceAll(" ", SPACE);
 
 /** The vocabulary of a spec: <unk>, <s>, </s>, 256 bytes, words, control tokens. */
@@ -121,8 +115,7 @@ export function buildBigramModel(spec: BigramModelSpec): Uint8Array {
   const eot = id(spec.eotToken ?? "</s>");
 
   const next = new Array<number>(nVocab).fill(id(spec.fallback));
-  for (const [from, to] of Object.entries(spec.transitions))
-    next[id(from)] = id(to);
+  for (const [from, to] of Object.entries(spec.transitions)) next[id(from)] = id(to);
 
   const embd = tensor("token_embd.weight", [nEmbd, nVocab]);
   const output = tensor("output.weight", [nEmbd, nVocab]);
@@ -131,11 +124,7 @@ export function buildBigramModel(spec: BigramModelSpec): Uint8Array {
     output.data[(next[t] ?? 0) * nEmbd + t] = NEXT_LOGIT; // logit[next] = NEXT_LOGIT * x[t]
   }
   // RMS-norm turns a one-hot vector into sqrt(nEmbd) * one-hot; scale it back to 1.
-  const outputNorm = tensor(
-    "output_norm.weight",
-    [nEmbd],
-    1 / Math.sqrt(nEmbd),
-  );
+  const outputNorm = tensor("output_norm.weight", [nEmbd], 1 / Math.sqrt(nEmbd));
   const tensors: GgufTensor[] = [
     embd,
     outputNorm,
@@ -191,10 +180,7 @@ export function buildBigramModel(spec: BigramModelSpec): Uint8Array {
  * Writes a bigram model to `path` unless an identical file is already there.
  * Writes go through a temporary file and a rename, so parallel callers are safe.
  */
-export async function writeBigramModel(
-  path: string,
-  spec: BigramModelSpec,
-): Promise<string> {
+export async function writeBigramModel(path: string, spec: BigramModelSpec): Promise<string> {
   const bytes = buildBigramModel(spec);
   const existing = await readFile(path).catch(() => undefined);
   if (existing && Buffer.compare(existing, bytes) === 0) return path;
@@ -209,9 +195,7 @@ export async function writeBigramModel(
  * Writes the ready-made test models ({@link BASE_MODEL_SPEC}, {@link INSTRUCT_MODEL_SPEC})
  * into `dir` (idempotent, a few ms) and returns their paths.
  */
-export async function writeTestModels(
-  dir: string,
-): Promise<{ base: string; instruct: string }> {
+export async function writeTestModels(dir: string): Promise<{ base: string; instruct: string }> {
   const [base, instruct] = await Promise.all([
     writeBigramModel(join(dir, TINY_BASE_FILE), BASE_MODEL_SPEC),
     writeBigramModel(join(dir, TINY_INSTRUCT_FILE), INSTRUCT_MODEL_SPEC),

@@ -7,10 +7,12 @@ function fakeRest() {
   const calls: { method: string; route: string; body: { content: string; allowed_mentions?: unknown } }[] = [];
   const pending: (() => void)[] = [];
   const answer = () => pending.shift()?.();
-  const handler = (method: string) => (route: string, { body }: { body: never }) => {
-    calls.push({ method, route, body });
-    return new Promise((resolve) => pending.push(() => resolve({ id: String(calls.length) })));
-  };
+  const handler =
+    (method: string) =>
+    (route: string, { body }: { body: never }) => {
+      calls.push({ method, route, body });
+      return new Promise((resolve) => pending.push(() => resolve({ id: String(calls.length) })));
+    };
   const rest = { patch: handler("PATCH"), post: handler("POST") } as unknown as REST;
   return { rest, calls, answer, inFlight: () => pending.length };
 }
@@ -59,7 +61,7 @@ describe("LiveEditor", () => {
     editor.close();
   });
 
-  it("gives channels separate budgets", async () => {
+  it("gives channels separate budgets", () => {
     const { rest, calls } = fakeRest();
     const editor = new LiveEditor(rest, { requests: 1, perMs: 5_000 });
     editor.update("c1", "m1", "one");

@@ -7,23 +7,41 @@ const all = P.ViewChannel | P.SendMessages | P.SendMessagesInThreads | P.CreateP
 
 describe("choosePlacement", () => {
   it("opens a thread in a text channel where the bot may", () => {
-    expect(choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: all })).toEqual({ mode: "thread" });
+    expect(choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: all })).toEqual({
+      mode: "thread",
+    });
   });
 
   it("answers in place in a DM, inside a thread, and in a channel type without threads", () => {
-    expect(choosePlacement({ inGuild: false, channelType: ChannelType.DM, appPermissions: 0n })).toMatchObject({ mode: "inPlace", why: "dm" });
-    expect(choosePlacement({ inGuild: true, channelType: ChannelType.PublicThread, appPermissions: all })).toMatchObject({ mode: "inPlace", why: "inThread" });
-    expect(choosePlacement({ inGuild: true, channelType: ChannelType.GuildVoice, appPermissions: all })).toMatchObject({ mode: "inPlace", why: "noThreads" });
+    expect(choosePlacement({ inGuild: false, channelType: ChannelType.DM, appPermissions: 0n })).toMatchObject({
+      mode: "inPlace",
+      why: "dm",
+    });
+    expect(
+      choosePlacement({ inGuild: true, channelType: ChannelType.PublicThread, appPermissions: all }),
+    ).toMatchObject({ mode: "inPlace", why: "inThread" });
+    expect(choosePlacement({ inGuild: true, channelType: ChannelType.GuildVoice, appPermissions: all })).toMatchObject({
+      mode: "inPlace",
+      why: "noThreads",
+    });
   });
 
   it("answers in place where the bot may post but not open threads", () => {
     const perms = P.ViewChannel | P.SendMessages;
-    expect(choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: perms })).toMatchObject({ mode: "inPlace", why: "noPermission" });
+    expect(choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: perms })).toMatchObject(
+      { mode: "inPlace", why: "noPermission" },
+    );
   });
 
   it("tells the user what is missing where the bot cannot post at all", () => {
-    expect(() => choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: P.ViewChannel })).toThrow(UserError);
-    expect(() => choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: P.ViewChannel })).toThrow(/Send Messages/);
-    expect(() => choosePlacement({ inGuild: true, channelType: ChannelType.PublicThread, appPermissions: P.ViewChannel })).toThrow(/Send Messages in Threads/);
+    expect(() =>
+      choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: P.ViewChannel }),
+    ).toThrow(UserError);
+    expect(() =>
+      choosePlacement({ inGuild: true, channelType: ChannelType.GuildText, appPermissions: P.ViewChannel }),
+    ).toThrow(/Send Messages/);
+    expect(() =>
+      choosePlacement({ inGuild: true, channelType: ChannelType.PublicThread, appPermissions: P.ViewChannel }),
+    ).toThrow(/Send Messages in Threads/);
   });
 });

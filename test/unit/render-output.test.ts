@@ -28,7 +28,13 @@ describe("renderOutput", () => {
   });
 
   it("ends a finished side with its stats and why it stopped, in words", () => {
-    const result = { text: "Paris.", tokens: 3, stopReason: "endOfTurn" as const, timeToFirstTokenMs: 12, durationMs: 1500 };
+    const result = {
+      text: "Paris.",
+      tokens: 3,
+      stopReason: "endOfTurn" as const,
+      timeToFirstTokenMs: 12,
+      durationMs: 1500,
+    };
     const messages = renderOutput(view({ phase: "done", result }));
     expect(messages.at(-1)).toMatch(/-# 3 tokens · 2\.0 tok\/s · first token 12 ms · stopped: end of turn$/);
   });
@@ -46,7 +52,9 @@ describe("renderOutput", () => {
   });
 
   it("shows a failure where the answer would have been", () => {
-    expect(renderOutput(view({ phase: "failed", failure: "Something went wrong (abc)" }))[0]).toMatch(/⚠️ Something went wrong \(abc\)$/);
+    expect(renderOutput(view({ phase: "failed", failure: "Something went wrong (abc)" }))[0]).toMatch(
+      /⚠️ Something went wrong \(abc\)$/,
+    );
   });
 });
 
@@ -58,9 +66,9 @@ describe("labels", () => {
   });
 
   it("formats stats", () => {
-    expect(statsText({ text: "", tokens: 1, stopReason: "tokenLimit", timeToFirstTokenMs: null, durationMs: 0 }, 1)).toBe(
-      "1 token · – tok/s · first token – · stopped: token limit (1)",
-    );
+    expect(
+      statsText({ text: "", tokens: 1, stopReason: "tokenLimit", timeToFirstTokenMs: null, durationMs: 0 }, 1),
+    ).toBe("1 token · – tok/s · first token – · stopped: token limit (1)");
   });
 });
 
@@ -77,7 +85,9 @@ describe("renderHeader", () => {
     });
     expect(embed.author?.name).toBe("Ada asked");
     expect(embed.description).toBe("Hi");
-    expect(embed.fields?.map((f) => f.value).join("\n")).toMatch(/base `b`\ninstruct `i`[\s\S]*temperature 0.7 · up to 64 tokens · seed 42\n\(same for both sides\)[\s\S]*2 requests ahead/);
+    expect(embed.fields?.map((f) => f.value).join("\n")).toMatch(
+      /base `b`\ninstruct `i`[\s\S]*temperature 0.7 · up to 64 tokens · seed 42\n\(same for both sides\)[\s\S]*2 requests ahead/,
+    );
     expect(embed.footer?.text).toMatch(/thread below/);
   });
 });
