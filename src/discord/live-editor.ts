@@ -9,6 +9,9 @@ export interface EditBudget {
 /** Defaults to 5 edits per 5 s per channel. */
 export const DEFAULT_EDIT_BUDGET: EditBudget = { requests: 5, perMs: 5_000 };
 
+/** Requests per window that streaming edits leave free for final edits (one per side of a pair). */
+const FINAL_RESERVE = 2;
+
 /** Message options on every create and edit: nothing pings, links do not unfurl. */
 export const SAFE_MESSAGE = { allowed_mentions: { parse: [] }, flags: MessageFlags.SuppressEmbeds } as const;
 
@@ -87,14 +90,29 @@ export class LiveEditor {
     return state;
   }
 
-  /** Pumps the channel again when its oldest request leaves the budget window. */
-  private wake(channelId: string, state: ChannelState, now: number): NodeJS.Timeout {
-    const wait = this.budget.perMs - (now - (state.sentAt[0] ?? now));
+  /** Pumps the channel again after `wait` ms (unless something else pumps it first). */
+  private wake(channelId: string, state: ChannelState, wait: number): NodeJS.Timeout {
+    if (state.timer) clearTimeout(state.timer);
     state.timer = setTimeout(() => {
       state.timer = null;
       this.pump(channelId, state);
     }, wait);
     return state.timer;
+  }
+
+  /**
+   * How long an edit must wait for the channel's budget. A final edit may use the whole budget; a
+   * streaming edit leaves {@link FINAL_RESERVE} requests free for finals and keeps an even pace
+   * (one per `perMs / requests`), so streaming never delays the end of an answer.
+   */
+  private waitFor(state: ChannelState, final: boolean, now: number): number {
+    const { requests, perMs } = this.budget;
+    const allowed = final ? requests : Math.max(1, requests - FINAL_RESERVE);
+    const used = state.sentAt.length;
+    const slotFree = used < allowed ? 0 : perMs - (now - (state.sentAt[used - allowed] ?? now));
+    const last = state.sentAt.at(-1);
+    const paced = final || last === undefined ? 0 : perMs / requests - (now - last);
+    return Math.max(0, slotFree, paced);
   }
 
   private enqueue(channelId: string, messageId: string, content: string, waiter: Waiter | null): void {
@@ -116,28 +134,30 @@ export class LiveEditor {
   private pump(channelId: string, state: ChannelState): void {
     if (state.busy || this.closed) return;
     if (state.timer) {
-      if (state.pending.size === 0 || state.sentAt.length >= this.budget.requests) return;
       clearTimeout(state.timer);
       state.timer = null;
     }
     const now = Date.now();
     state.sentAt = state.sentAt.filter((at) => now - at < this.budget.perMs);
-    const next = state.pending.entries().next();
-    if (next.done) {
+    // Finals first; among equals, the message that has waited longest (Map keeps insertion order).
+    const entries = [...state.pending.entries()];
+    const next = entries.find(([, p]) => p.waiters.length > 0) ?? entries[0];
+    if (next === undefined) {
       // Idle: forget the channel once its window has passed, so state does not grow with every thread.
       if (state.sentAt.length === 0) this.channels.delete(channelId);
-      else this.wake(channelId, state, now).unref();
+      else this.wake(channelId, state, this.budget.perMs - (now - (state.sentAt[0] ?? now))).unref();
       return;
     }
-    const [messageId, pending] = next.value;
+    const [messageId, pending] = next;
     if (state.lastSent.get(messageId) === pending.content) {
       state.pending.delete(messageId);
       for (const waiter of pending.waiters) waiter.resolve();
       this.pump(channelId, state);
       return;
     }
-    if (state.sentAt.length >= this.budget.requests) {
-      this.wake(channelId, state, now);
+    const wait = this.waitFor(state, pending.waiters.length > 0, now);
+    if (wait > 0) {
+      this.wake(channelId, state, wait);
       return;
     }
     state.pending.delete(messageId);

@@ -21,7 +21,7 @@ describe("LiveEditor", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it("keeps one edit in flight per channel and sends only the newest text next", async () => {
+  it("keeps one edit in flight per channel and sends only the newest text next, at an even pace", async () => {
     const { rest, calls, answer, inFlight } = fakeRest();
     const editor = new LiveEditor(rest, { requests: 5, perMs: 5_000 });
     editor.update("c1", "m1", "a");
@@ -30,7 +30,9 @@ describe("LiveEditor", () => {
     expect(calls.map((c) => c.body.content)).toEqual(["a"]);
     expect(inFlight()).toBe(1);
     answer();
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls.map((c) => c.body.content)).toEqual(["a"]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(calls.map((c) => c.body.content)).toEqual(["a", "abc"]);
     editor.close();
   });
@@ -43,16 +45,16 @@ describe("LiveEditor", () => {
       answer();
       await vi.advanceTimersByTimeAsync(100);
     }
-    // Updates every 100 ms for 10 s (t = 0 to 10 s): at most 5 per 5 s window, so 11 at most,
-    // and the budget is used, not left idle.
-    expect(calls.length).toBeLessThanOrEqual(11);
-    expect(calls.length).toBeGreaterThanOrEqual(8);
+    // Updates every 100 ms for 10 s: streaming uses 3 of the 5 requests per 5 s window (2 stay free
+    // for final edits), paced one per second; so 7 at most, and the budget is used, not left idle.
+    expect(calls.length).toBeLessThanOrEqual(7);
+    expect(calls.length).toBeGreaterThanOrEqual(6);
     const sentBeforeFinal = calls.length;
+    answer();
+    await vi.advanceTimersByTimeAsync(0);
     const done = editor.settle("c1", "m1", "final");
-    for (let i = 0; i < 20 && calls.at(-1)?.body.content !== "final"; i++) {
-      answer();
-      await vi.advanceTimersByTimeAsync(1_000);
-    }
+    // The final edit goes out at once: no waiting for the window, nothing stale ahead of it.
+    expect(calls.at(-1)?.body.content).toBe("final");
     answer();
     await done;
     expect(calls.at(-1)?.body.content).toBe("final");

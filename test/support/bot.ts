@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { loadConfig, type Config } from "../../src/config.js";
+import { startGateway, type Gateway } from "../../src/gateway.js";
+import { createLogger, type Logger } from "../../src/log.js";
+import { startWorker, type GenerationWorker } from "../../workers/generation.js";
+import type { FakeDiscord } from "./fake-discord/index.js";
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.js";
+import { writeTestModels } from "./tiny-models.js";
+
+/** Log lines a test can read (JSON strings, as the processes would print them). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    done();
+  }
+  records(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+/** Writes the generated test models into a fresh directory. */
+export async function testModels(): Promise<{ dir: string; base: string; instruct: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "bvi-models-"));
+  const paths = await writeTestModels(dir);
+  return { dir, ...paths, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The configuration a test bot runs with: the fake Discord, real Redis under a unique prefix, tiny models. */
+export function testConfig(
+  fake: FakeDiscord,
+  models: { dir: string; base: string; instruct: string },
+  env: Record<string, string> = {},
+): Config {
+  return loadConfig({
+    DISCORD_TOKEN: fake.token,
+    DISCORD_API_URL: fake.apiUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: uniquePrefix("bot"),
+    BASE_MODEL: models.base,
+    INSTRUCT_MODEL: models.instruct,
+    MODELS_DIR: models.dir,
+    WORKER_CONCURRENCY: "2",
+    LLAMA_THREADS: "1",
+    MAX_NEW_TOKENS: "64",
+    SYSTEM_PROMPT: "You are a helpful assistant.",
+    LOG_LEVEL: "debug",
+    ...env,
+  });
+}
+
+export interface RunningBot {
+  config: Config;
+  gateway: Gateway | null;
+  worker: GenerationWorker | null;
+  logs: LogCapture;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real gateway and/or worker in this process against the fake Discord and real Redis.
+ * `close` stops them and deletes the test's Redis keys.
+ */
+export async function startBot(
+  config: Config,
+  parts: { gateway?: boolean; worker?: boolean } = {},
+): Promise<RunningBot> {
+  const logs = new LogCapture();
+  const log = createLogger("test-bot", config.logLevel, logs);
+  const worker = parts.worker === false ? null : await startWorker(config, log.child({ process: "worker" }));
+  const gateway = parts.gateway === false ? null : await startGateway(config, log.child({ process: "gateway" }));
+  return {
+    config,
+    gateway,
+    worker,
+    logs,
+    log,
+    async close() {
+      await gateway?.close();
+      await worker?.close();
+      await deletePrefix(config.redis.prefix);
+    },
+  };
+}
