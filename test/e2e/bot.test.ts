@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadCommands } from "../../src/load-commands.js";
+import { registerCommands } from "../../src/register.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import {
   FakeDiscord,
@@ -24,7 +26,8 @@ beforeAll(async () => {
   guild = fake.createGuild({ name: "Study group" });
   general = fake.createChannel(guild.id, { name: "general" });
   ada = fake.createUser({ username: "ada" });
-  bot = await startBot(testConfig(fake, models, { DISCORD_GUILD_ID: guild.id }));
+  // No DISCORD_GUILD_ID: commands are registered globally, so they are offered in DMs too.
+  bot = await startBot(testConfig(fake, models));
 });
 
 afterAll(async () => {
@@ -61,10 +64,19 @@ async function runCommand(name: string, options: { name: string; value: string |
 }
 
 describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, fake Discord)", () => {
-  it("registers its commands in the guild with the Guilds intent only", () => {
-    const names = fake.commands(guild.id).map((c) => c.name);
-    expect(names.sort()).toEqual(["ask", "compare", "complete"]);
+  it("registers its commands globally, usable in servers and DMs, with the Guilds intent only", () => {
+    const commands = fake.commands();
+    expect(commands.map((c) => c.name).sort()).toEqual(["ask", "compare", "complete"]);
+    for (const command of commands) expect(command.contexts).toEqual([0, 1]);
     expect(fake.identifies.at(-1)?.intents).toBe(1);
+  });
+
+  it("registers in one guild when DISCORD_GUILD_ID is set", async () => {
+    const client = bot.gateway?.client;
+    if (!client) throw new Error("gateway not running");
+    const where = await registerCommands(client.rest, client.application.id, await loadCommands(), guild.id);
+    expect(where).toBe(`guild ${guild.id}`);
+    expect(fake.commands(guild.id).map((c) => c.name).sort()).toEqual(["ask", "compare", "complete"]);
   });
 
   it("/compare: a public header, a thread, and a labelled pair that ends complete with stats", async () => {
@@ -166,8 +178,7 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
 
   it("answers in place in a DM with the bot", async () => {
     const dm = fake.createDmChannel(ada.id);
-    // Guild-registered commands carry no option types into DMs in the fake; leave temperature at its default.
-    const { ix } = await runCommand("ask", [option("prompt", "hello?")], dm.id);
+    const { ix } = await runCommand("ask", [option("prompt", "hello?"), option("temperature", 0)], dm.id);
     const [message] = await fake.waitFor(() => finished(botPosts(dm.id)) && botPosts(dm.id));
     expect(message?.content).toContain(INSTRUCT_ANSWER);
     expect(fake.interaction(ix.id).originalMessage?.threadId ?? null).toBeNull();

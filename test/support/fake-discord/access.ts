@@ -98,8 +98,9 @@ export interface PostCheck {
 
 /** Checks a bot message create in a channel (not an interaction response); returns the permissions. */
 export function assertCanPost(ctx: FakeContext, channel: ChannelRecord, check: PostCheck): bigint {
-  if (channel.type === ChannelType.GuildForum || channel.type === ChannelType.GuildMedia) throw errors.forumChannel();
-  if (channel.type === ChannelType.GuildCategory) throw errors.nonTextChannel();
+  // Forum/media channels only hold posts (threads); Discord answers 400 50008 like for categories.
+  const nonText: readonly number[] = [ChannelType.GuildForum, ChannelType.GuildMedia, ChannelType.GuildCategory];
+  if (nonText.includes(channel.type)) throw errors.nonTextChannel();
   const perms = assertCanView(ctx, channel);
   if (channel.type !== ChannelType.DM) {
     const sendBit = channel.thread ? Permission.SendMessagesInThreads : Permission.SendMessages;

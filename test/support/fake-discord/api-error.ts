@@ -10,7 +10,6 @@ export const ErrorCode = {
   UnknownWebhook: 10015,
   UnknownInteraction: 10062,
   UnknownApplicationCommand: 10063,
-  CannotSendAMessageInAForumChannel: 40058,
   InteractionHasAlreadyBeenAcknowledged: 40060,
   MissingAccess: 50001,
   CannotEditMessageAuthoredByAnotherUser: 50005,
@@ -115,9 +114,11 @@ export const errors = {
   threadExists: () =>
     new ApiError(400, ErrorCode.ThreadAlreadyCreatedForMessage, "A thread has already been created for this message"),
   notAuthor: () =>
-    new ApiError(403, ErrorCode.CannotEditMessageAuthoredByAnotherUser, "Cannot edit a message authored by another user"),
-  forumChannel: () =>
-    new ApiError(400, ErrorCode.CannotSendAMessageInAForumChannel, "Cannot send a message in a forum channel"),
+    new ApiError(
+      403,
+      ErrorCode.CannotEditMessageAuthoredByAnotherUser,
+      "Cannot edit a message authored by another user",
+    ),
   nonTextChannel: () =>
     new ApiError(400, ErrorCode.CannotSendMessagesInNonTextChannel, "Cannot send messages in a non-text channel"),
   invalidJson: () => new ApiError(400, ErrorCode.InvalidJSON, "The request body contains invalid JSON."),

@@ -56,7 +56,12 @@ export function findPingingMentions(input: MentionScanInput): FoundMention[] {
     if (isObject(embed)) found.push(...scan(embedText(embed), "embed"));
   }
   if (input.repliedUserId !== null) {
-    found.push({ kind: "replied_user", id: input.repliedUserId, raw: `reply to <@${input.repliedUserId}>`, location: "reply" });
+    found.push({
+      kind: "replied_user",
+      id: input.repliedUserId,
+      raw: `reply to <@${input.repliedUserId}>`,
+      location: "reply",
+    });
   }
   return found.filter((m) => mentionAllowed(m, input.allowedMentions));
 }

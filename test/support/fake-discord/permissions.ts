@@ -81,7 +81,10 @@ export function applyImplicit(perms: bigint, inThread: boolean): bigint {
   if (perms & Permission.Administrator) return ALL_PERMISSIONS;
   if (!(perms & Permission.ViewChannel)) return 0n;
   if (!inThread && !(perms & Permission.SendMessages)) {
-    return perms & ~(Permission.MentionEveryone | Permission.SendTTSMessages | Permission.AttachFiles | Permission.EmbedLinks);
+    return (
+      perms &
+      ~(Permission.MentionEveryone | Permission.SendTTSMessages | Permission.AttachFiles | Permission.EmbedLinks)
+    );
   }
   return perms;
 }

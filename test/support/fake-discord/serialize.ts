@@ -210,8 +210,7 @@ export function messageJson(ctx: FakeContext, m: MessageRecord): JsonObject {
   if (m.webhookId) json["webhook_id"] = m.webhookId;
   if (m.applicationId) json["application_id"] = m.applicationId;
   if (m.messageReference) json["message_reference"] = m.messageReference;
-  const channel = ctx.state.channels.get(m.channelId);
-  if (channel?.thread) json["position"] = Math.max(0, channel.thread.totalMessageSent - 1);
+  if (m.position !== null) json["position"] = m.position;
   if (m.threadId) {
     const thread = ctx.state.channels.get(m.threadId);
     if (thread && !thread.deleted) json["thread"] = channelJson(ctx, thread);

@@ -41,7 +41,9 @@ export function makeBotToken(botId: string): string {
 
 /** An interaction token shaped like Discord's (base64 of "interaction:<id>:<secret>"). */
 export function makeInteractionToken(interactionId: string): string {
-  return b64(`interaction:${interactionId}:${randomToken(96)}`).replace(/\+/g, "-").replace(/\//g, "_");
+  return b64(`interaction:${interactionId}:${randomToken(96)}`)
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
 }
 
 export function isoTime(ms: number): string {

@@ -71,6 +71,8 @@ export class FakeState extends EventEmitter {
 /** Sends gateway dispatches to the sessions that should receive them. */
 export interface Dispatcher {
   dispatch(event: string, data: JsonObject, scope: DispatchScope): void;
+  /** Identified sessions that are connected or resumable. */
+  readonly liveSessions: number;
 }
 
 export interface DispatchScope {
@@ -78,6 +80,8 @@ export interface DispatchScope {
   guildId: string | null;
   /** Gateway intent bit required to receive the event; null = always sent. */
   intent: number | null;
+  /** For message events: lets the gateway blank content for sessions without MESSAGE_CONTENT. */
+  messageContent?: { authorId: string; mentionsBot: boolean; isDm: boolean } | undefined;
 }
 
 export interface AppIdentity {

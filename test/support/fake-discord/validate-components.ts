@@ -84,8 +84,10 @@ function checkSelect(walk: Walk, path: Path, c: JsonObject, type: number): void 
   checkString(walk, [...path, "placeholder"], c["placeholder"], 150, false);
   const min = num(c["min_values"]);
   const max = num(c["max_values"]);
-  if (min !== undefined && (min < 0 || min > 25)) walk.errors.add([...path, "min_values"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 25.");
-  if (max !== undefined && (max < 1 || max > 25)) walk.errors.add([...path, "max_values"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 25.");
+  if (min !== undefined && (min < 0 || min > 25))
+    walk.errors.add([...path, "min_values"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 25.");
+  if (max !== undefined && (max < 1 || max > 25))
+    walk.errors.add([...path, "max_values"], "NUMBER_TYPE_MAX", "int value should be less than or equal to 25.");
   if (type !== ComponentType.StringSelect) return;
   const options = c["options"];
   if (!Array.isArray(options) || options.length === 0 || options.length > 25) {
@@ -109,7 +111,11 @@ function checkRow(walk: Walk, path: Path, row: JsonObject, inModal: boolean): vo
   }
   const types = children.map((c) => (isObject(c) ? num(c["type"]) : undefined));
   if (types.length > 1 && types.some((t) => t !== ComponentType.Button)) {
-    walk.errors.add([...path, "components"], "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width");
+    walk.errors.add(
+      [...path, "components"],
+      "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+      "The specified component exceeds the maximum width",
+    );
   }
   children.forEach((child, i) => checkComponent(walk, [...path, "components", i], child, inModal));
 }
@@ -125,7 +131,8 @@ function checkComponent(walk: Walk, path: Path, c: Json, inModal: boolean): void
   else if (type === ComponentType.Button) checkButton(walk, path, c);
   else if (SELECTS.includes(type)) checkSelect(walk, path, c, type);
   else if (type === ComponentType.TextInput) {
-    if (!inModal) walk.errors.add([...path, "type"], "COMPONENT_TYPE_INVALID", "Text inputs are only allowed in modals");
+    if (!inModal)
+      walk.errors.add([...path, "type"], "COMPONENT_TYPE_INVALID", "Text inputs are only allowed in modals");
     checkCustomId(walk, [...path, "custom_id"], c["custom_id"]);
     checkString(walk, [...path, "label"], c["label"], 45, false);
     checkString(walk, [...path, "value"], c["value"], 4000, false);
@@ -136,13 +143,18 @@ function checkComponent(walk: Walk, path: Path, c: Json, inModal: boolean): void
     walk.textLength += charLength(content);
   } else if (type === ComponentType.Section || type === ComponentType.Container || type === ComponentType.Label) {
     const children = c["components"];
-    if (Array.isArray(children)) children.forEach((ch, i) => checkComponent(walk, [...path, "components", i], ch, inModal));
+    if (Array.isArray(children))
+      children.forEach((ch, i) => checkComponent(walk, [...path, "components", i], ch, inModal));
     const accessory = c["accessory"];
     if (accessory !== undefined) checkComponent(walk, [...path, "accessory"], accessory, inModal);
     const single = c["component"];
     if (single !== undefined) checkComponent(walk, [...path, "component"], single, inModal);
   } else if (![11, 12, 13, 14].includes(type)) {
-    walk.errors.add([...path, "type"], "UNION_TYPE_CHOICES", `Value of field "type" must be one of (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 18).`);
+    walk.errors.add(
+      [...path, "type"],
+      "UNION_TYPE_CHOICES",
+      `Value of field "type" must be one of (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 18).`,
+    );
   }
 }
 
@@ -166,7 +178,8 @@ export function validateComponents(errors: FormErrors, components: Json[], v2: b
     checkComponent(walk, ["components", i], c, inModal);
   });
   if (v2 && walk.count > 40) errors.maxLength(["components"], 40);
-  if (walk.textLength > 4000) errors.add(["components"], "BASE_TYPE_MAX_LENGTH", "Total text length must be 4000 or fewer.");
+  if (walk.textLength > 4000)
+    errors.add(["components"], "BASE_TYPE_MAX_LENGTH", "Total text length must be 4000 or fewer.");
 }
 
 /** custom_id of every interactive component (for invokeComponent). */

@@ -60,7 +60,7 @@ export function validateEmbeds(errors: FormErrors, embeds: Json[]): void {
     }
     const ts = embed["timestamp"];
     if (ts !== undefined && ts !== null && (typeof ts !== "string" || Number.isNaN(Date.parse(ts)))) {
-      errors.add([...p, "timestamp"], "DATE_TYPE_PARSE", `Could not parse ${String(ts)}. Should be ISO8601.`);
+      errors.add([...p, "timestamp"], "DATE_TYPE_PARSE", `Could not parse ${JSON.stringify(ts)}. Should be ISO8601.`);
     }
     const footer = embed["footer"];
     if (isObject(footer)) {

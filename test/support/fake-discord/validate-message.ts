@@ -26,7 +26,10 @@ export interface MessageInput {
 }
 
 const CREATE_FLAGS =
-  MessageFlag.SuppressEmbeds | MessageFlag.SuppressNotifications | MessageFlag.IsVoiceMessage | MessageFlag.IsComponentsV2;
+  MessageFlag.SuppressEmbeds |
+  MessageFlag.SuppressNotifications |
+  MessageFlag.IsVoiceMessage |
+  MessageFlag.IsComponentsV2;
 
 function allowedFlags(mode: MessageMode): number {
   if (mode === "interaction" || mode === "webhook") return CREATE_FLAGS | MessageFlag.Ephemeral;
@@ -42,24 +45,34 @@ function validateAllowedMentions(errors: FormErrors, am: Json): JsonObject | und
   }
   const parse = am["parse"];
   if (parse !== undefined) {
-    if (!Array.isArray(parse)) errors.add(["allowed_mentions", "parse"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
+    if (!Array.isArray(parse))
+      errors.add(["allowed_mentions", "parse"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
     else {
       parse.forEach((p, i) => {
         if (p !== "users" && p !== "roles" && p !== "everyone") {
-          errors.add(["allowed_mentions", "parse", i], "BASE_TYPE_CHOICES", "Value must be one of ('everyone', 'roles', 'users').");
+          errors.add(
+            ["allowed_mentions", "parse", i],
+            "BASE_TYPE_CHOICES",
+            "Value must be one of ('everyone', 'roles', 'users').",
+          );
         }
       });
       for (const kind of ["users", "roles"] as const) {
         const list = am[kind];
         if (parse.includes(kind) && Array.isArray(list) && list.length > 0) {
-          errors.add(["allowed_mentions"], "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE", `parse:["${kind}"] and ${kind}: [ids] are mutually exclusive.`);
+          errors.add(
+            ["allowed_mentions"],
+            "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+            `parse:["${kind}"] and ${kind}: [ids] are mutually exclusive.`,
+          );
         }
       }
     }
   }
   for (const kind of ["users", "roles"] as const) {
     const list = am[kind];
-    if (list !== undefined && (!Array.isArray(list) || list.length > 100)) errors.maxLength(["allowed_mentions", kind], 100);
+    if (list !== undefined && (!Array.isArray(list) || list.length > 100))
+      errors.maxLength(["allowed_mentions", kind], 100);
   }
   return am;
 }
@@ -93,7 +106,8 @@ export function validateMessageBody(raw: unknown, files: readonly UploadedFile[]
   const content = body["content"];
   if (content !== undefined) {
     if (content === null) input.content = "";
-    else if (typeof content !== "string") errors.add(["content"], "BASE_TYPE_STRING", "Could not interpret value as string.");
+    else if (typeof content !== "string")
+      errors.add(["content"], "BASE_TYPE_STRING", "Could not interpret value as string.");
     else {
       if (charLength(content) > 2000) errors.maxLength(["content"], 2000);
       input.content = content;
@@ -109,7 +123,8 @@ export function validateMessageBody(raw: unknown, files: readonly UploadedFile[]
   const embeds = body["embeds"];
   if (embeds !== undefined) {
     if (embeds === null) input.embeds = [];
-    else if (!Array.isArray(embeds)) errors.add(["embeds"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
+    else if (!Array.isArray(embeds))
+      errors.add(["embeds"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
     else {
       validateEmbeds(errors, embeds);
       input.embeds = embeds.filter(isObject);
@@ -118,16 +133,22 @@ export function validateMessageBody(raw: unknown, files: readonly UploadedFile[]
   const components = body["components"];
   if (components !== undefined) {
     if (components === null) input.components = [];
-    else if (!Array.isArray(components)) errors.add(["components"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
+    else if (!Array.isArray(components))
+      errors.add(["components"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
     else {
       validateComponents(errors, components, v2);
       input.components = components.filter(isObject);
     }
   }
   if (v2 && ((input.content ?? "") !== "" || (input.embeds?.length ?? 0) > 0)) {
-    errors.add(["content"], "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2", "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2");
+    errors.add(
+      ["content"],
+      "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+      "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+    );
   }
-  if (body["allowed_mentions"] !== undefined) input.allowedMentions = validateAllowedMentions(errors, body["allowed_mentions"]);
+  if (body["allowed_mentions"] !== undefined)
+    input.allowedMentions = validateAllowedMentions(errors, body["allowed_mentions"]);
   const ref = body["message_reference"];
   if (ref !== undefined && ref !== null) {
     if (!isObject(ref) || str(ref["message_id"]) === undefined) errors.required(["message_reference", "message_id"]);

@@ -1,0 +1,368 @@
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  REST,
+  Routes,
+  type ButtonInteraction,
+  type ForumChannel,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type TextChannel,
+} from "discord.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  DEFAULT_BOT_PERMISSIONS,
+  FakeDiscord,
+  Permission,
+  type FakeChannel,
+  type FakeDiscordOptions,
+  type FakeGuild,
+} from "../support/fake-discord/index.js";
+
+interface Harness {
+  fake: FakeDiscord;
+  client: Client;
+  guild: FakeGuild;
+  channel: FakeChannel;
+}
+
+const cleanups: Array<() => Promise<unknown>> = [];
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function startFake(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  const fake = await FakeDiscord.start(options);
+  cleanups.push(() => fake.close());
+  return fake;
+}
+
+function newClient(fake: FakeDiscord, intents: GatewayIntentBits[] = [GatewayIntentBits.Guilds]): Client {
+  const client = new Client({ intents, rest: { api: fake.apiUrl } });
+  cleanups.push(() => client.destroy());
+  return client;
+}
+
+/** Fake + guild + #general + a logged-in, ready discord.js client. */
+async function harness(options: FakeDiscordOptions = {}): Promise<Harness> {
+  const fake = await startFake(options);
+  const guild = fake.createGuild({ name: "Study group" });
+  const channel = fake.createChannel(guild.id, { name: "general" });
+  const client = newClient(fake);
+  const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
+  await client.login(fake.token);
+  await ready;
+  return { fake, client, guild, channel };
+}
+
+/** Resolves with the next interaction of type T the client receives. */
+function nextInteraction<T extends Interaction>(client: Client): Promise<T> {
+  return new Promise((resolve) => client.once(Events.InteractionCreate, (i) => resolve(i as T)));
+}
+
+async function apiError(promise: Promise<unknown>): Promise<DiscordAPIError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DiscordAPIError);
+  return error as DiscordAPIError;
+}
+
+describe("fake Discord with the real discord.js client", () => {
+  it("logs in, receives READY and caches the guild with its channels and permissions", async () => {
+    const { fake, client, guild, channel } = await harness();
+    expect(fake.identifies).toHaveLength(1);
+    expect(fake.identifies[0]?.intents).toBe(GatewayIntentBits.Guilds);
+    expect(client.user?.id).toBe(fake.botUser.id);
+    expect(client.application?.id).toBe(fake.applicationId);
+    const cached = client.guilds.cache.get(guild.id);
+    expect(cached?.name).toBe("Study group");
+    const general = cached?.channels.cache.get(channel.id) as TextChannel | undefined;
+    expect(general?.name).toBe("general");
+    const me = cached?.members.me;
+    expect(me).toBeTruthy();
+    expect(general?.permissionsFor(me!).bitfield).toBe(fake.botPermissions(channel.id));
+
+    const voice = fake.createChannel(guild.id, { name: "voice", type: 2 });
+    await fake.waitFor(() => client.channels.cache.get(voice.id));
+    expect(fake.errors).toEqual([]);
+  });
+
+  it("rejects privileged intents with close code 4014", async () => {
+    const fake = await startFake();
+    const client = newClient(fake, [GatewayIntentBits.Guilds, GatewayIntentBits.MessageContent]);
+    const closed = new Promise<number>((resolve) =>
+      client.once(Events.ShardDisconnect, (event) => resolve(event.code)),
+    );
+    client.login(fake.token).catch(() => undefined);
+    expect(await closed).toBe(4014);
+    expect(fake.identifies[0]?.intents).toBe(GatewayIntentBits.Guilds | GatewayIntentBits.MessageContent);
+  });
+
+  it("delivers slash commands with options; deferReply then editReply", async () => {
+    const { fake, client, channel } = await harness();
+    const user = fake.createUser({ username: "ada" });
+    const received = nextInteraction<ChatInputCommandInteraction>(client);
+    const ix = await fake.invokeCommand({
+      name: "compare",
+      options: [{ name: "prompt", type: 3, value: "hi" }],
+      user,
+      channelId: channel.id,
+    });
+    const interaction = await received;
+    expect(interaction.isChatInputCommand()).toBe(true);
+    expect(interaction.options.getString("prompt")).toBe("hi");
+    expect(interaction.user.id).toBe(user.id);
+    expect(interaction.inGuild()).toBe(true);
+    expect(interaction.channel?.id).toBe(channel.id);
+
+    await interaction.deferReply();
+    const thinking = fake.interaction(ix.id).originalMessage;
+    expect(thinking?.loading).toBe(true);
+    expect(fake.messages(channel.id).map((m) => m.id)).toContain(thinking?.id);
+
+    await interaction.editReply("done");
+    const state = fake.interaction(ix.id);
+    expect(state.deferred).toBe(true);
+    expect(state.acknowledgedAfterMs).toBeLessThan(3000);
+    expect(state.originalMessage?.content).toBe("done");
+    expect(state.originalMessage?.loading).toBe(false);
+    expect(state.originalMessage?.edits).toBe(1);
+    expect(fake.errors).toEqual([]);
+  });
+
+  it("answers a late callback with 10062 Unknown interaction", async () => {
+    const { fake, client, channel } = await harness();
+    const user = fake.createUser();
+    const received = nextInteraction<ChatInputCommandInteraction>(client);
+    await fake.invokeCommand({ name: "slow", user, channelId: channel.id, deadlineMs: 20 });
+    const interaction = await received;
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the bot doing slow work first
+    const error = await apiError(interaction.reply("too late"));
+    expect(error.code).toBe(10062);
+    expect(fake.errors.map((e) => e.code)).toEqual([10062]);
+  });
+
+  it("answers a second callback with 40060 already acknowledged", async () => {
+    const { fake, client, channel } = await harness();
+    const rest = new REST({ api: fake.apiUrl }).setToken(fake.token);
+    const received = nextInteraction<ChatInputCommandInteraction>(client);
+    const ix = await fake.invokeCommand({ name: "twice", user: fake.createUser(), channelId: channel.id });
+    await (await received).reply("first");
+    const second = rest.post(Routes.interactionCallback(ix.id, ix.token), {
+      body: { type: 4, data: { content: "second" } },
+      auth: false,
+    });
+    expect((await apiError(second)).code).toBe(40060);
+    expect(fake.interaction(ix.id).responses).toHaveLength(1);
+  });
+
+  it("starts a thread from the reply and sends/edits messages in it", async () => {
+    const { fake, client, channel } = await harness();
+    const received = nextInteraction<ChatInputCommandInteraction>(client);
+    const ix = await fake.invokeCommand({ name: "compare", user: fake.createUser(), channelId: channel.id });
+    const interaction = await received;
+    const response = await interaction.reply({ content: "Comparing…", withResponse: true });
+    const reply = response.resource?.message;
+    expect(reply?.id).toBe(fake.interaction(ix.id).originalMessage?.id);
+    const threadCreated = new Promise((resolve) => client.once(Events.ThreadCreate, resolve));
+    const thread = await reply!.startThread({ name: "base vs instruct" });
+    await threadCreated;
+    expect(thread.id).toBe(reply!.id);
+    expect(fake.threads(channel.id).map((t) => [t.id, t.type, t.name])).toEqual([[reply!.id, 11, "base vs instruct"]]);
+    expect(fake.message(reply!.id)?.threadId).toBe(thread.id);
+
+    const sent = await thread.send("base: …");
+    await sent.edit("base: hello");
+    const [inThread] = fake.messages(thread.id);
+    expect(inThread?.content).toBe("base: hello");
+    expect(inThread?.edits).toBe(1);
+    expect(inThread?.editHistory[0]?.content).toBe("base: …");
+
+    const again = await apiError(client.rest.post(Routes.threads(channel.id, reply!.id), { body: { name: "again" } }));
+    expect(again.code).toBe(160004);
+
+    fake.archiveThread(thread.id, { locked: true });
+    expect((await apiError(thread.send("after lock"))).code).toBe(50083);
+  });
+
+  it("enforces content and embed limits with 50035 and empty messages with 50006", async () => {
+    const { fake, client, channel } = await harness();
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const tooLong = await apiError(general.send("x".repeat(2001)));
+    expect(tooLong.code).toBe(50035);
+    expect(JSON.stringify(tooLong.rawError)).toContain("BASE_TYPE_MAX_LENGTH");
+    const embeds = Array.from({ length: 11 }, (_, i) => ({ description: `e${i}` }));
+    expect((await apiError(general.send({ embeds }))).code).toBe(50035);
+    expect(
+      (await apiError(client.rest.post(Routes.channelMessages(channel.id), { body: { content: "  " } }))).code,
+    ).toBe(50006);
+    await general.send("x".repeat(2000));
+    expect(fake.errors.map((e) => e.code)).toEqual([50035, 50035, 50006]);
+  });
+
+  it("records unsafe mentions unless allowed_mentions blocks them", async () => {
+    const { fake, client, channel } = await harness();
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const ada = fake.createUser({ username: "ada" });
+    await general.send({ content: `hi <@${ada.id}> and @everyone`, allowedMentions: { parse: [] } });
+    expect(fake.unsafeMentions).toEqual([]);
+    await general.send(`hi <@${ada.id}>`);
+    expect(fake.unsafeMentions).toHaveLength(1);
+    expect(fake.unsafeMentions[0]?.mentions.map((m) => [m.kind, m.id])).toEqual([["user", ada.id]]);
+    expect(fake.unsafeMentions[0]?.source).toBe("message.create");
+  });
+
+  it("rate-limits with Discord headers; @discordjs/rest waits on 429 and succeeds", async () => {
+    const { fake, client, channel } = await harness({
+      rateLimits: { routes: { "POST /channels/:channel_id/messages": { limit: 2, windowMs: 1000 } } },
+    });
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    await general.send("one");
+    await general.send("two");
+    // A second process (e.g. a worker) shares the bucket but has not seen its headers yet.
+    const worker = new REST({ api: fake.apiUrl }).setToken(fake.token);
+    await worker.post(Routes.channelMessages(channel.id), { body: { content: "three" } });
+    expect(fake.rateLimitHits).toHaveLength(1);
+    expect(fake.rateLimitHits[0]).toMatchObject({
+      method: "POST",
+      route: "POST /channels/:channel_id/messages",
+      majorParameter: channel.id,
+      global: false,
+    });
+    expect(fake.messages(channel.id).map((m) => m.content)).toEqual(["one", "two", "three"]);
+    expect(fake.requests.at(-1)?.status).toBe(200);
+    const raw = await fetch(`${fake.apiUrl}/v10/channels/${channel.id}`, {
+      headers: { authorization: `Bot ${fake.token}` },
+    });
+    expect(raw.headers.get("x-ratelimit-bucket")).toMatch(/^[0-9a-f]{32}$/);
+    expect(Number(raw.headers.get("x-ratelimit-limit"))).toBeGreaterThan(0);
+    expect(Number(raw.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
+    expect(raw.headers.get("x-ratelimit-reset-after")).toMatch(/^\d+\.\d{3}$/);
+  });
+
+  it("rejects follow-ups with an expired token (50027)", async () => {
+    const { fake, client, channel } = await harness();
+    const received = nextInteraction<ChatInputCommandInteraction>(client);
+    const ix = await fake.invokeCommand({ name: "compare", user: fake.createUser(), channelId: channel.id });
+    const interaction = await received;
+    await interaction.deferReply();
+    fake.expireInteractionToken(ix.id);
+    expect((await apiError(interaction.editReply("late"))).code).toBe(50027);
+    expect((await apiError(interaction.followUp("later"))).code).toBe(50027);
+  });
+
+  it("handles DM interactions (no guild) and button clicks", async () => {
+    const { fake, client } = await harness();
+    const user = fake.createUser({ username: "grace" });
+    const dm = fake.createDmChannel(user.id);
+    const received = nextInteraction<ChatInputCommandInteraction>(client);
+    const ix = await fake.invokeCommand({
+      name: "compare",
+      user,
+      channelId: dm.id,
+      options: [{ name: "prompt", value: "hello" }],
+    });
+    const interaction = await received;
+    expect(interaction.guildId).toBeNull();
+    expect(interaction.inGuild()).toBe(false);
+    expect(interaction.user.id).toBe(user.id);
+    expect(interaction.options.getString("prompt")).toBe("hello");
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId("again").setLabel("Again").setStyle(ButtonStyle.Primary),
+    );
+    await interaction.reply({ content: "result", components: [row] });
+    const original = fake.interaction(ix.id).originalMessage;
+    expect(original?.channelId).toBe(dm.id);
+
+    const clicked = nextInteraction<ButtonInteraction>(client);
+    const click = await fake.invokeComponent({ customId: "again", messageId: original!.id, user });
+    const button = await clicked;
+    expect(button.customId).toBe("again");
+    await button.update({ content: "result (again)", components: [] });
+    expect(fake.message(original!.id)?.content).toBe("result (again)");
+    expect(fake.interaction(click.id).responses.map((r) => r.type)).toEqual([7]);
+  });
+
+  it("validates application command registration", async () => {
+    const { fake, client, guild } = await harness();
+    const body = [
+      {
+        name: "compare",
+        description: "Compare base and instruct",
+        options: [{ name: "prompt", description: "Prompt", type: 3, required: true, max_length: 6000 }],
+      },
+    ];
+    await client.rest.put(Routes.applicationCommands(fake.applicationId), { body });
+    expect(fake.commands().map((c) => c["name"])).toEqual(["compare"]);
+    const bad = await apiError(
+      client.rest.put(Routes.applicationGuildCommands(fake.applicationId, guild.id), {
+        body: [{ name: "Compare Now", description: "" }],
+      }),
+    );
+    expect(bad.code).toBe(50035);
+    expect(fake.commands(guild.id)).toEqual([]);
+    await expect(
+      fake.invokeCommand({ name: "compare", user: fake.createUser(), channelId: fake.createChannel(guild.id).id }),
+    ).rejects.toThrow(/required option prompt/);
+  });
+
+  it("resumes after a dropped gateway connection and replays missed dispatches", async () => {
+    const { fake, client, guild } = await harness();
+    const resumed = new Promise((resolve) => client.once(Events.ShardResume, resolve));
+    fake.disconnectGateway({ code: 4000 });
+    const missed = fake.createChannel(guild.id, { name: "while-away" });
+    await resumed;
+    await fake.waitFor(() => client.channels.cache.get(missed.id));
+    expect(fake.identifies).toHaveLength(1);
+    expect(fake.dispatches.map((d) => d.t)).toEqual(["READY", "GUILD_CREATE", "CHANNEL_CREATE", "RESUMED"]);
+  });
+
+  it("enforces channel permissions, channel types and thread states", async () => {
+    const { fake, client, guild, channel } = await harness();
+    const rest = client.rest;
+    const post = (channelId: string, content = "x") =>
+      rest.post(Routes.channelMessages(channelId), { body: { content } });
+    const readOnly = fake.createChannel(guild.id, {
+      botPermissions: Permission.ViewChannel | Permission.ReadMessageHistory,
+    });
+    const hidden = fake.createChannel(guild.id, { botPermissions: 0n });
+    const voice = fake.createChannel(guild.id, { type: 2 });
+    const forum = fake.createChannel(guild.id, { type: 15 });
+    expect((await apiError(post(readOnly.id))).code).toBe(50013);
+    expect((await apiError(post(hidden.id))).code).toBe(50001);
+    expect((await apiError(post("1"))).code).toBe(10003);
+    expect((await apiError(post(forum.id))).code).toBe(50008);
+    const inVoice = (await post(voice.id, "voice text chat works")) as { id: string };
+    const voiceThread = rest.post(Routes.threads(voice.id, inVoice.id), { body: { name: "t" } });
+    expect((await apiError(voiceThread)).code).toBe(50024);
+
+    await fake.waitFor(() => client.channels.cache.get(forum.id));
+    const forumPost = await (client.channels.cache.get(forum.id) as ForumChannel).threads.create({
+      name: "A post",
+      message: { content: "starter" },
+    });
+    expect(fake.messages(forumPost.id).map((m) => [m.id, m.content])).toEqual([[forumPost.id, "starter"]]);
+
+    fake.setBotPermissions(channel.id, DEFAULT_BOT_PERMISSIONS & ~Permission.CreatePublicThreads);
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    await fake.waitFor(() => !general.permissionsFor(client.user!)?.has(Permission.CreatePublicThreads));
+    const starter = await general.send("start");
+    expect((await apiError(starter.startThread({ name: "nope" }))).code).toBe(50013);
+    fake.setBotPermissions(channel.id, null);
+    const thread = await starter.startThread({ name: "ok" });
+
+    fake.archiveThread(thread.id);
+    await thread.send("sending unarchives an unlocked thread");
+    expect(fake.channel(thread.id)?.archived).toBe(false);
+    fake.lockThread(thread.id);
+    expect((await apiError(thread.send("locked"))).code).toBe(50013);
+  });
+});

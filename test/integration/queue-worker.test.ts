@@ -1,0 +1,98 @@
+import { QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOB_VERSION, jobIdFor, openQueue, QUEUE_NAME, type GenerationJob, type GenerationQueue, type JobKind } from "../../src/jobs.js";
+import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
+import { TEST_REDIS_URL } from "../support/redis.js";
+import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
+
+let fake: FakeDiscord;
+let models: Awaited<ReturnType<typeof testModels>>;
+let bot: RunningBot;
+let connection: Redis;
+let queue: GenerationQueue;
+let events: QueueEvents;
+let parent: FakeChannel;
+let nextId = 1n;
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  models = await testModels();
+  const guild = fake.createGuild();
+  parent = fake.createChannel(guild.id, { name: "general" });
+  bot = await startBot(testConfig(fake, models), { gateway: false });
+  connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  queue = openQueue(connection, bot.config.redis.prefix);
+  events = new QueueEvents(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix: bot.config.redis.prefix });
+  await events.waitUntilReady();
+});
+
+afterAll(async () => {
+  await events?.close();
+  await queue?.close();
+  await bot?.close();
+  connection?.disconnect();
+  await fake?.close();
+  await models?.cleanup();
+});
+
+function job(kind: JobKind, prompt: string, channelId: string, maxTokens = 16): GenerationJob {
+  return {
+    v: JOB_VERSION,
+    kind,
+    prompt,
+    sampling: { temperature: 0, maxTokens, seed: 3 },
+    pairId: "default",
+    requestedBy: { userId: "100000000000000001", displayName: "Ada" },
+    interactionId: String(1_500_000_000_000_000_000n + nextId++),
+    target: { guildId: null, channelId, outputs: {} },
+    createdAt: Date.now(),
+  };
+}
+
+async function run(data: GenerationJob) {
+  const added = await queue.add(data.kind, data, { jobId: jobIdFor(data.interactionId), attempts: 3, backoff: { type: "fixed", delay: 200 } });
+  const result = await added.waitUntilFinished(events, 20_000);
+  const stored = await queue.getJob(added.id ?? "");
+  return { result, stored };
+}
+
+describe("a job through Redis to a worker and back (real BullMQ, real node-llama-cpp)", () => {
+  it.each([
+    ["compare", { base: "tokenLimit", instruct: "endOfTurn" }],
+    ["ask", { instruct: "endOfTurn" }],
+    ["complete", { base: "tokenLimit" }],
+  ] as const)("%s: returns each side's stats and leaves the outputs in the channel", async (kind, stops) => {
+    const thread = fake.createThread(parent.id, { name: kind });
+    const { result, stored } = await run(job(kind, BASE_PATHS.question.prompt, thread.id));
+    expect(Object.fromEntries(Object.entries(result).map(([side, r]) => [side, r?.stopReason]))).toEqual(stops);
+    if ("base" in stops) expect(result.base?.text).toBe(expectedText(BASE_PATHS.question, 16));
+    if ("instruct" in stops) expect(result.instruct?.text).toBe(INSTRUCT_ANSWER);
+    const posted = fake.messages(thread.id);
+    expect(posted).toHaveLength(Object.keys(stops).length);
+    // The job keeps the ids of the messages it wrote.
+    expect(Object.values(stored?.data.target.outputs ?? {}).flat().sort()).toEqual(posted.map((m) => m.id).sort());
+  });
+
+  it("a retried job edits the same messages, overflow included, instead of posting new ones", async () => {
+    const thread = fake.createThread(parent.id, { name: "retry" });
+    // Every edit in this thread fails with 503 until the REST client's own retries and the first attempt are spent.
+    fake.injectFault({ method: "PATCH", path: new RegExp(`/channels/${thread.id}/messages/`), status: 503, times: 6 });
+    const { result, stored } = await run(job("complete", BASE_PATHS.code.prompt, thread.id, 64));
+    expect(stored?.attemptsMade).toBeGreaterThanOrEqual(1);
+    expect(result.base?.stopReason).toBe("tokenLimit");
+    const posted = fake.messages(thread.id);
+    expect(posted.length).toBe(stored?.data.target.outputs.base?.length);
+    expect(posted.length).toBeGreaterThanOrEqual(2);
+    expect(posted.at(-1)?.content).toMatch(/stopped: token limit \(64\)$/);
+    expect(bot.logs.lines.some((line) => line.includes("it will be retried"))).toBe(true);
+  });
+
+  it("rejects job data that breaks the contract without retrying", async () => {
+    const bad = { ...job("ask", "hi", parent.id), v: 99 };
+    const added = await queue.add("ask", bad as unknown as GenerationJob, { jobId: "ix-bad-1", attempts: 3 });
+    await expect(added.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid job data/);
+    expect((await queue.getJob("ix-bad-1"))?.attemptsMade).toBe(1);
+  });
+});
