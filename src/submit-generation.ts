@@ -6,6 +6,8 @@ import { readGenerationOptions } from "./discord/generation-options.js";
 import { renderHeader } from "./discord/render-header.js";
 import { enqueue, JOB_VERSION, waitingCount, type JobKind } from "./jobs.js";
 import { modelDisplayName } from "./model-name.js";
+import { ZodError } from "zod";
+import { newErrorId, UserError } from "./errors.js";
 import { parseRequest } from "./request-options.js";
 
 /** Discord errors that mean "no thread here": missing permission or access, wrong channel type, thread exists. */
@@ -40,7 +42,7 @@ export async function submitGeneration(
         : interaction.user.displayName,
     models: { base: modelDisplayName(config.models.base), instruct: modelDisplayName(config.models.instruct) },
     sampling: request.sampling,
-    waiting: await waitingCount(queue),
+    waiting: await queueCall(() => waitingCount(queue), log, NOT_QUEUED),
     placement,
   };
   const reply = await interaction.editReply({ embeds: [renderHeader(header)], allowedMentions: { parse: [] } });
@@ -55,27 +57,59 @@ export async function submitGeneration(
     } catch (error) {
       if (!(error instanceof DiscordAPIError) || typeof error.code !== "number" || !THREAD_REFUSALS.has(error.code))
         throw error;
-      log.warn({ interactionId: interaction.id, channelId, code: error.code }, "thread refused; answering in place");
+      log.warn({ channelId, code: error.code }, "thread refused; answering in place");
       placement = { mode: "inPlace", why: "noPermission" };
       await interaction.editReply({ embeds: [renderHeader({ ...header, placement })], allowedMentions: { parse: [] } });
     }
   }
 
-  await enqueue(queue, {
-    v: JOB_VERSION,
-    kind,
-    prompt: request.prompt,
-    sampling: request.sampling,
-    pairId: "default",
-    requestedBy: { userId: interaction.user.id, displayName: header.requester },
-    interactionId: interaction.id,
-    target: { guildId: interaction.guildId, channelId, outputs: {} },
-    createdAt: Date.now(),
-  });
+  await queueCall(
+    () =>
+      enqueue(queue, {
+        v: JOB_VERSION,
+        kind,
+        prompt: request.prompt,
+        sampling: request.sampling,
+        pairId: "default",
+        requestedBy: { userId: interaction.user.id, displayName: header.requester },
+        interactionId: interaction.id,
+        target: { guildId: interaction.guildId, channelId, outputs: {} },
+        createdAt: Date.now(),
+      }),
+    log,
+    MAYBE_QUEUED,
+  );
   log.info(
     { interactionId: interaction.id, userId: interaction.user.id, kind, channelId, placement: placement.mode },
     "request queued",
   );
+}
+
+/** How long the gateway waits for Redis before answering the user without it. */
+const QUEUE_TIMEOUT_MS = 2_000;
+const NOT_QUEUED = "The request queue is unavailable right now, so nothing was queued. Please try again in a minute.";
+const MAYBE_QUEUED =
+  "The request queue did not confirm your request in time. If it went through, the answer will still appear here; if nothing appears, please try again in a minute.";
+
+/**
+ * Runs a queue operation; if Redis fails or does not answer in time, logs it and throws a UserError
+ * with `failure` and an error id, so the interaction ends with a clear answer instead of hanging.
+ */
+async function queueCall<T>(operation: () => Promise<T>, log: CommandContext["log"], failure: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis in ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([operation(), timeout]);
+  } catch (error) {
+    if (error instanceof ZodError) throw error; // a bug in the job we built, not the queue
+    const errorId = newErrorId();
+    log.error({ err: error, errorId }, "queue unavailable");
+    throw new UserError(`${failure} (error id \`${errorId}\`)`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A thread name: the command and the prompt's start, on one line, 1 to 100 characters. */

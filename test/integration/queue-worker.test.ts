@@ -1,7 +1,15 @@
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOB_VERSION, jobIdFor, openQueue, QUEUE_NAME, type GenerationJob, type GenerationQueue, type JobKind } from "../../src/jobs.js";
+import {
+  JOB_VERSION,
+  jobIdFor,
+  openQueue,
+  QUEUE_NAME,
+  type GenerationJob,
+  type GenerationQueue,
+  type JobKind,
+} from "../../src/jobs.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
 import { TEST_REDIS_URL } from "../support/redis.js";
@@ -52,7 +60,11 @@ function job(kind: JobKind, prompt: string, channelId: string, maxTokens = 16): 
 }
 
 async function run(data: GenerationJob) {
-  const added = await queue.add(data.kind, data, { jobId: jobIdFor(data.interactionId), attempts: 3, backoff: { type: "fixed", delay: 200 } });
+  const added = await queue.add(data.kind, data, {
+    jobId: jobIdFor(data.interactionId),
+    attempts: 3,
+    backoff: { type: "fixed", delay: 200 },
+  });
   const result = await added.waitUntilFinished(events, 20_000);
   const stored = await queue.getJob(added.id ?? "");
   return { result, stored };
@@ -72,7 +84,11 @@ describe("a job through Redis to a worker and back (real BullMQ, real node-llama
     const posted = fake.messages(thread.id);
     expect(posted).toHaveLength(Object.keys(stops).length);
     // The job keeps the ids of the messages it wrote.
-    expect(Object.values(stored?.data.target.outputs ?? {}).flat().sort()).toEqual(posted.map((m) => m.id).sort());
+    expect(
+      Object.values(stored?.data.target.outputs ?? {})
+        .flat()
+        .sort(),
+    ).toEqual(posted.map((m) => m.id).sort());
   });
 
   it("a retried job edits the same messages, overflow included, instead of posting new ones", async () => {

@@ -1,0 +1,54 @@
+import { createServer } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { FakeDiscord } from "../support/fake-discord/index.js";
+
+let fake: FakeDiscord;
+let models: Awaited<ReturnType<typeof testModels>>;
+let bot: RunningBot;
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  models = await testModels();
+  const config = testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+  bot = await startBot(config, { worker: false });
+});
+
+afterAll(async () => {
+  await bot?.close().catch(() => {});
+  await fake?.close();
+  await models?.cleanup();
+});
+
+it("tells the user at once, with an error id, when Redis is down; nothing is left thinking", async () => {
+  const guild = fake.createGuild();
+  const channel = fake.createChannel(guild.id);
+  const user = fake.createUser({ username: "ada" });
+  const ix = await fake.invokeCommand({
+    name: "compare",
+    options: [{ name: "prompt", value: "hi" }],
+    channelId: channel.id,
+    user,
+  });
+  const reply = await fake.waitFor(() => {
+    const original = fake.interaction(ix.id).originalMessage;
+    return original && !original.loading && original;
+  });
+  expect(reply.content).toMatch(
+    /request queue is unavailable right now, so nothing was queued.*error id `[0-9a-f]{8}`/,
+  );
+  expect(reply.editedAt! - fake.interaction(ix.id).dispatchedAt).toBeLessThan(3_000);
+  expect(fake.threads(channel.id)).toHaveLength(0);
+  const errorId = /error id `([0-9a-f]{8})`/.exec(reply.content)?.[1];
+  expect(bot.logs.records().some((r) => r.errorId === errorId && r.msg === "queue unavailable")).toBe(true);
+});
