@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "./config.js";
+import { loadConfig, requireToken } from "./config.js";
 import { runMain } from "./run-main.js";
 
 const ENTRIES = { gateway: "./gateway.ts", worker: "../workers/generation.ts" } as const;
@@ -24,7 +24,7 @@ function run(file: string, children: ChildProcess[], onExit: (code: number) => v
  * SIGINT/SIGTERM reach both (each shuts down in order); if one exits, the other is stopped too.
  */
 runMain(import.meta.url, "start", async () => {
-  loadConfig(); // fail once, here, with the message naming the bad variable
+  requireToken(loadConfig(), "bot"); // fail once, here, with the message naming the bad variable
   const children: ChildProcess[] = [];
   let stopping = false;
   const stopAll = (signal: NodeJS.Signals) => {

@@ -10,9 +10,6 @@ import { ZodError } from "zod";
 import { newErrorId, UserError } from "./errors.js";
 import { parseRequest } from "./request-options.js";
 
-/** Discord errors that mean "no thread here": missing permission or access, wrong channel type, thread exists. */
-const THREAD_REFUSALS = new Set([50001, 50013, 50024, 160004]);
-
 /**
  * The whole of a generation command: validate, acknowledge, header, thread (or in place), enqueue.
  * Throws a UserError for bad input before anything is sent, so it can be answered ephemerally.
@@ -29,7 +26,9 @@ export async function submitGeneration(
   let placement: Placement = choosePlacement({
     inGuild: interaction.inGuild(),
     channelType: interaction.channel?.type ?? rawChannelType(interaction),
-    appPermissions: interaction.appPermissions.bitfield,
+    // discord.js turns a missing app_permissions into 0; a bot with no permission at all would not
+    // receive this interaction's channel, so treat 0 as "not sent" and try.
+    appPermissions: interaction.appPermissions.bitfield === 0n ? null : interaction.appPermissions.bitfield,
   });
 
   await interaction.deferReply();
@@ -55,8 +54,11 @@ export async function submitGeneration(
       })) as { id: string };
       channelId = thread.id;
     } catch (error) {
-      if (!(error instanceof DiscordAPIError) || typeof error.code !== "number" || !THREAD_REFUSALS.has(error.code))
+      // Any refusal (missing permission or access, a channel type without threads, a thread already there):
+      // answer in place. Server errors and network failures are not refusals.
+      if (!(error instanceof DiscordAPIError) || error.status < 400 || error.status >= 500 || error.status === 429) {
         throw error;
+      }
       log.warn({ channelId, code: error.code }, "thread refused; answering in place");
       placement = { mode: "inPlace", why: "noPermission" };
       await interaction.editReply({ embeds: [renderHeader({ ...header, placement })], allowedMentions: { parse: [] } });

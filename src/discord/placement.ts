@@ -7,8 +7,11 @@ export type Placement = { mode: "thread" } | { mode: "inPlace"; why: "dm" | "inT
 export interface PlacementInput {
   inGuild: boolean;
   channelType: ChannelType | null;
-  /** The bot's permissions in the channel, as Discord sends them with the interaction. */
-  appPermissions: bigint;
+  /**
+   * The bot's permissions in the channel, as Discord sends them with the interaction (`app_permissions`);
+   * null where they are not known, and then a thread is tried (the caller falls back on refusal).
+   */
+  appPermissions: bigint | null;
 }
 
 const THREAD_TYPES = new Set<ChannelType>([
@@ -26,6 +29,7 @@ const has = (bits: bigint, ...flags: bigint[]) => flags.every((flag) => (bits & 
  */
 export function choosePlacement(input: PlacementInput): Placement {
   if (!input.inGuild) return { mode: "inPlace", why: "dm" };
+  if (input.appPermissions === null) return { mode: "thread" };
   const p = input.appPermissions;
   const { ViewChannel, SendMessages, SendMessagesInThreads, CreatePublicThreads } = PermissionFlagsBits;
   if (input.channelType !== null && THREAD_TYPES.has(input.channelType)) {

@@ -226,7 +226,7 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
     expect(fake.interaction(ix.id).originalMessage?.threadId ?? null).toBeNull();
   });
 
-  it("answers in place where it may not open threads, and inside a thread", async () => {
+  it("answers in place where it may not open threads, in a voice channel's chat, and inside a thread", async () => {
     const noThreads = fake.createChannel(guild.id, {
       name: "no-threads",
       botPermissions: Permission.ViewChannel | Permission.SendMessages | Permission.SendMessagesInThreads,
@@ -235,6 +235,11 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
     const [inPlace] = await fake.waitFor(() => finished(botPosts(noThreads.id)) && botPosts(noThreads.id));
     expect(inPlace?.content).toContain(INSTRUCT_ANSWER);
     expect(fake.threads(noThreads.id)).toHaveLength(0);
+
+    const voice = fake.createChannel(guild.id, { name: "voice", type: 2 });
+    await runCommand("ask", [option("prompt", "hi"), option("temperature", 0)], voice.id);
+    const [inVoice] = await fake.waitFor(() => finished(botPosts(voice.id)) && botPosts(voice.id));
+    expect(inVoice?.content).toContain(INSTRUCT_ANSWER);
 
     const existing = fake.createThread(general.id, { name: "discussion" });
     await runCommand("ask", [option("prompt", "hi"), option("temperature", 0)], existing.id);

@@ -45,3 +45,9 @@ describe("choosePlacement", () => {
     ).toThrow(/Send Messages in Threads/);
   });
 });
+
+describe("choosePlacement without app_permissions", () => {
+  it("tries a thread when the permissions are not known", () => {
+    expect(choosePlacement({ inGuild: true, channelType: null, appPermissions: null })).toEqual({ mode: "thread" });
+  });
+});
