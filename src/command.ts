@@ -6,12 +6,14 @@ import type {
 import type { Config } from "./config.js";
 import type { GenerationQueue } from "./jobs.js";
 import type { Logger } from "./log.js";
+import type { GatewayMetrics } from "./ops/metrics.js";
 
 /** What a command's `execute` gets besides the interaction. */
 export interface CommandContext {
   config: Config;
   queue: GenerationQueue;
   log: Logger;
+  metrics: GatewayMetrics;
 }
 
 /** A slash command: its definition and what it does. */

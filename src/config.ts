@@ -29,6 +29,8 @@ const envSchema = z.object({
   MAX_NEW_TOKENS: withDefault(positiveInt(8192), 256),
   LLAMA_THREADS: optional(positiveInt(256)),
   SYSTEM_PROMPT: withDefault(z.string().min(1).max(4000, "at most 4000 characters"), DEFAULT_SYSTEM_PROMPT),
+  HEALTH_PORT: optional(z.coerce.number().int("a whole number").min(0, "a TCP port").max(65535, "a TCP port")),
+  HEALTH_HOST: withDefault(z.string().min(1, "an address to listen on"), "127.0.0.1"),
   LOG_LEVEL: withDefault(
     z.enum(
       ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -61,6 +63,8 @@ export interface Config {
     /** CPU threads per context; undefined = node-llama-cpp's choice. */
     readonly threads: number | undefined;
   };
+  /** Health and metrics endpoint; `port` undefined = off. */
+  readonly ops: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env["LOG_LEVEL"];
 }
 
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       systemPrompt: e.SYSTEM_PROMPT,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY, maxNewTokens: e.MAX_NEW_TOKENS, threads: e.LLAMA_THREADS },
+    ops: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     logLevel: e.LOG_LEVEL,
   });
 }

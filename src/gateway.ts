@@ -5,7 +5,10 @@ import { routeInteraction } from "./interaction-router.js";
 import { openQueue, type GenerationQueue } from "./jobs.js";
 import { loadCommands } from "./load-commands.js";
 import { createLogger, type Logger } from "./log.js";
-import { connectRedis } from "./redis.js";
+import { createGatewayMetrics, createRegistry } from "./ops/metrics.js";
+import { countRateLimits } from "./ops/count-rate-limits.js";
+import { startOpsServer } from "./ops/ops-server.js";
+import { connectRedis, pingRedis } from "./redis.js";
 import { registerCommands } from "./register.js";
 import { runMain } from "./run-main.js";
 
@@ -13,6 +16,8 @@ import { runMain } from "./run-main.js";
 export interface Gateway {
   client: Client<true>;
   queue: GenerationQueue;
+  /** The health and metrics endpoint's port, if HEALTH_PORT is set. */
+  opsPort: number | null;
   /** Logs out of Discord, closes the queue and Redis. */
   close(): Promise<void>;
 }
@@ -33,7 +38,23 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     rest: { api: config.discord.apiUrl },
     allowedMentions: { parse: [] },
   });
-  const context = { config, queue, log };
+  const registry = createRegistry("gateway");
+  const metrics = createGatewayMetrics(registry, () => queue.getJobCounts());
+  countRateLimits(client.rest, metrics.discordRateLimited);
+  const ops =
+    config.ops.port === undefined
+      ? null
+      : await startOpsServer(
+          config.ops.port,
+          config.ops.host,
+          [
+            ["discord", () => client.isReady()],
+            ["redis", () => pingRedis(connection)],
+          ],
+          registry,
+        );
+  if (ops) log.info({ port: ops.port }, "health and metrics endpoint listening");
+  const context = { config, queue, log, metrics };
   client.on(Events.InteractionCreate, (interaction) => void routeInteraction(interaction, commands, context));
   client.on(Events.Error, (err) => log.error({ err }, "discord client error"));
   client.on(Events.ShardDisconnect, (event, shardId) =>
@@ -41,7 +62,15 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   );
 
   const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
-  await client.login(token);
+  try {
+    await client.login(token);
+  } catch (error) {
+    await ops?.close();
+    await client.destroy();
+    await queue.close();
+    connection.disconnect();
+    throw error;
+  }
   const readyClient = await ready;
   const applicationId = config.discord.applicationId ?? readyClient.application.id;
   const where = await registerCommands(client.rest, applicationId, commands, config.discord.guildId);
@@ -50,7 +79,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   return {
     client: readyClient,
     queue,
+    opsPort: ops?.port ?? null,
     async close() {
+      await ops?.close();
       await client.destroy();
       await queue.close();
       await connection.quit().catch(() => connection.disconnect());

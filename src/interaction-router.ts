@@ -22,15 +22,19 @@ export async function routeInteraction(
     if (!command)
       throw new UserError("I don't know that command any more. It may have been removed; try again in a minute.");
     await command.execute(interaction, { ...context, log });
+    context.metrics.interactions.inc({ command: interaction.commandName, outcome: "queued" });
   } catch (error) {
     let text: string;
     if (error instanceof UserError) {
       text = error.message;
       log.info({ reason: error.message }, "request refused");
+      context.metrics.interactions.inc({ command: interaction.commandName, outcome: "refused" });
     } else {
       const errorId = newErrorId();
       text = internalErrorText(errorId);
       log.error({ err: error, errorId }, "command failed");
+      context.metrics.interactions.inc({ command: interaction.commandName, outcome: "failed" });
+      context.metrics.errors.inc({ kind: "command" });
     }
     try {
       if (interaction.deferred || interaction.replied) {

@@ -3,13 +3,25 @@ import { fileURLToPath } from "node:url";
 import { loadConfig, requireToken } from "./config.js";
 import { runMain } from "./run-main.js";
 
-const ENTRIES = { gateway: "./gateway.ts", worker: "../workers/generation.ts" } as const;
+/** The two processes; with HEALTH_PORT set, the gateway listens on it and the worker on the next port. */
+function entries(healthPort: number | undefined) {
+  const port = (offset: number) => (healthPort === undefined ? {} : { HEALTH_PORT: String(healthPort + offset) });
+  return {
+    gateway: { file: "./gateway.ts", env: port(0) },
+    worker: { file: "../workers/generation.ts", env: port(1) },
+  };
+}
 
 /** Runs one entry point as a child process with tsx; resolves with its exit code. */
-function run(file: string, children: ChildProcess[], onExit: (code: number) => void): Promise<number> {
+function run(
+  entry: { file: string; env: Record<string, string> },
+  children: ChildProcess[],
+  onExit: (code: number) => void,
+): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url))], {
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(entry.file, import.meta.url))], {
       stdio: "inherit",
+      env: { ...process.env, ...entry.env },
     });
     children.push(child);
     child.on("exit", (code) => {
@@ -24,7 +36,8 @@ function run(file: string, children: ChildProcess[], onExit: (code: number) => v
  * SIGINT/SIGTERM reach both (each shuts down in order); if one exits, the other is stopped too.
  */
 runMain(import.meta.url, "start", async () => {
-  requireToken(loadConfig(), "bot"); // fail once, here, with the message naming the bad variable
+  const config = loadConfig(); // fail once, here, with the message naming the bad variable
+  requireToken(config, "bot");
   const children: ChildProcess[] = [];
   let stopping = false;
   const stopAll = (signal: NodeJS.Signals) => {
@@ -34,8 +47,8 @@ runMain(import.meta.url, "start", async () => {
   process.once("SIGINT", () => stopAll("SIGINT"));
   process.once("SIGTERM", () => stopAll("SIGTERM"));
   const codes = await Promise.all(
-    Object.entries(ENTRIES).map(([name, file]) =>
-      run(file, children, (code) => {
+    Object.entries(entries(config.ops.port)).map(([name, entry]) =>
+      run(entry, children, (code) => {
         if (stopping) return;
         process.stderr.write(`start: the ${name} exited with code ${code}; stopping the other process\n`);
         stopAll("SIGTERM");

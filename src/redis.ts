@@ -1,5 +1,18 @@
 import { Redis, type RedisOptions } from "ioredis";
 
+/** Whether Redis answers a PING within `timeoutMs` (defaults to 1000 ms). */
+export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([redis.ping().then((answer) => answer === "PONG"), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Opens a Redis connection for BullMQ. `role` "worker" waits out outages (BullMQ needs
  * `maxRetriesPerRequest: null` for blocking commands); "producer" fails fast, so a command that

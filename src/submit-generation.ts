@@ -18,7 +18,7 @@ export async function submitGeneration(
   interaction: ChatInputCommandInteraction,
   kind: JobKind,
   promptName: string,
-  { config, queue, log }: CommandContext,
+  { config, queue, log, metrics }: CommandContext,
 ): Promise<void> {
   const request = parseRequest(readGenerationOptions(interaction, promptName), {
     maxNewTokens: config.worker.maxNewTokens,
@@ -32,6 +32,7 @@ export async function submitGeneration(
   });
 
   await interaction.deferReply();
+  metrics.ackLatency.observe((Date.now() - interaction.createdTimestamp) / 1000);
   const header = {
     kind,
     prompt: request.prompt,
@@ -41,7 +42,7 @@ export async function submitGeneration(
         : interaction.user.displayName,
     models: { base: modelDisplayName(config.models.base), instruct: modelDisplayName(config.models.instruct) },
     sampling: request.sampling,
-    waiting: await queueCall(() => waitingCount(queue), log, NOT_QUEUED),
+    waiting: await queueCall(() => waitingCount(queue), { log, metrics }, NOT_QUEUED),
     placement,
   };
   const reply = await interaction.editReply({ embeds: [renderHeader(header)], allowedMentions: { parse: [] } });
@@ -78,7 +79,7 @@ export async function submitGeneration(
         target: { guildId: interaction.guildId, channelId, outputs: {} },
         createdAt: Date.now(),
       }),
-    log,
+    { log, metrics },
     MAYBE_QUEUED,
   );
   log.info(
@@ -97,7 +98,11 @@ const MAYBE_QUEUED =
  * Runs a queue operation; if Redis fails or does not answer in time, logs it and throws a UserError
  * with `failure` and an error id, so the interaction ends with a clear answer instead of hanging.
  */
-async function queueCall<T>(operation: () => Promise<T>, log: CommandContext["log"], failure: string): Promise<T> {
+async function queueCall<T>(
+  operation: () => Promise<T>,
+  { log, metrics }: Pick<CommandContext, "log" | "metrics">,
+  failure: string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer from Redis in ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
@@ -108,6 +113,7 @@ async function queueCall<T>(operation: () => Promise<T>, log: CommandContext["lo
     if (error instanceof ZodError) throw error; // a bug in the job we built, not the queue
     const errorId = newErrorId();
     log.error({ err: error, errorId }, "queue unavailable");
+    metrics.errors.inc({ kind: "queue_unavailable" });
     throw new UserError(`${failure} (error id \`${errorId}\`)`);
   } finally {
     clearTimeout(timer);

@@ -1,12 +1,16 @@
 import { Worker } from "bullmq";
 import { REST } from "discord.js";
+import type { Redis } from "ioredis";
 import { loadConfig, requireToken, type Config } from "../src/config.js";
 import { LiveEditor } from "../src/discord/live-editor.js";
 import { QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/jobs.js";
 import { Engine } from "../src/llm/engine.js";
 import { resolveModel } from "../src/llm/resolve-model.js";
 import { createLogger, type Logger } from "../src/log.js";
-import { connectRedis } from "../src/redis.js";
+import { countRateLimits } from "../src/ops/count-rate-limits.js";
+import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/ops/metrics.js";
+import { startOpsServer, type OpsServer } from "../src/ops/ops-server.js";
+import { connectRedis, pingRedis } from "../src/redis.js";
 import { runMain } from "../src/run-main.js";
 import { createProcessor } from "./process-job.js";
 
@@ -14,6 +18,8 @@ import { createProcessor } from "./process-job.js";
 export interface GenerationWorker {
   worker: Worker<GenerationJob, GenerationResult>;
   engine: Engine;
+  /** The health and metrics endpoint's port, if HEALTH_PORT is set. */
+  opsPort: number | null;
   /** Stops taking jobs, lets active ones finish, disposes the models, closes Redis. */
   close(): Promise<void>;
 }
@@ -23,9 +29,8 @@ export interface WorkerOptions {
   huggingFaceEndpoint?: string;
 }
 
-/** Resolves (downloading if needed) and loads both models, then consumes the generation queue. */
-export async function startWorker(config: Config, log: Logger, options: WorkerOptions = {}): Promise<GenerationWorker> {
-  const token = requireToken(config, "worker");
+/** Resolves (downloading if needed) both models and loads them. */
+async function loadEngine(config: Config, log: Logger, options: WorkerOptions): Promise<Engine> {
   const resolve = (spec: string) =>
     resolveModel(spec, {
       directory: config.models.dir,
@@ -49,33 +54,85 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
     onLlamaLog: (level, message) => log.warn({ llamaLevel: level }, message.trim()),
   });
   log.info(engine.info, "models loaded");
+  return engine;
+}
 
+/** Consumes the queue with the loaded engine; concurrency = sequences per context. */
+function consume(
+  config: Config,
+  log: Logger,
+  engine: Engine,
+  connection: Redis,
+  metrics: WorkerMetrics,
+  token: string,
+) {
   const rest = new REST({ api: config.discord.apiUrl }).setToken(token);
+  countRateLimits(rest, metrics.discordRateLimited);
   const abortsByMessage = new Map<string, AbortController>();
   const editor = new LiveEditor(rest, undefined, ({ channelId, messageId, error }) => {
     log.warn({ channelId, messageId, err: error }, "live edit failed; stopping that generation");
+    metrics.errors.inc({ kind: "discord_edit" });
     abortsByMessage.get(messageId)?.abort(error);
   });
-  const connection = connectRedis(config.redis.url, "worker");
-  connection.on("error", (err) => log.warn({ err }, "redis connection error"));
   const worker = new Worker<GenerationJob, GenerationResult>(
     QUEUE_NAME,
-    createProcessor({ engine, editor, log, abortsByMessage }),
+    createProcessor({ engine, editor, log, abortsByMessage, metrics }),
     { connection, prefix: config.redis.prefix, concurrency: engine.info.sequences },
   );
   worker.on("error", (err) => log.error({ err }, "worker error"));
   worker.on("failed", (job, err) =>
     log.warn({ jobId: job?.id, err: err.message, attemptsMade: job?.attemptsMade }, "job failed"),
   );
+  return { worker, editor };
+}
 
+/**
+ * Starts a worker: the health endpoint first (live at once, ready once the models are loaded), then
+ * the models (downloading if needed), then the queue.
+ */
+export async function startWorker(config: Config, log: Logger, options: WorkerOptions = {}): Promise<GenerationWorker> {
+  const token = requireToken(config, "worker");
+  const registry = createRegistry("worker");
+  const metrics = createWorkerMetrics(registry);
+  const connection = connectRedis(config.redis.url, "worker");
+  connection.on("error", (err) => log.warn({ err }, "redis connection error"));
+  let running: ReturnType<typeof consume> | null = null;
+  let ops: OpsServer | null = null;
+  let engine: Engine | null = null;
+  try {
+    if (config.ops.port !== undefined) {
+      ops = await startOpsServer(
+        config.ops.port,
+        config.ops.host,
+        [
+          ["models", () => engine !== null],
+          ["redis", () => pingRedis(connection)],
+          ["consuming", () => running?.worker.isRunning() ?? false],
+        ],
+        registry,
+      );
+      log.info({ port: ops.port }, "health and metrics endpoint listening");
+    }
+    engine = await loadEngine(config, log, options);
+    running = consume(config, log, engine, connection, metrics, token);
+  } catch (error) {
+    await engine?.dispose();
+    await ops?.close();
+    connection.disconnect();
+    throw error;
+  }
+  const { worker, editor } = running;
+  const loaded = engine;
   return {
     worker,
-    engine,
+    engine: loaded,
+    opsPort: ops?.port ?? null,
     async close() {
       await worker.close();
       editor.close();
-      await engine.dispose();
+      await loaded.dispose();
       await connection.quit().catch(() => connection.disconnect());
+      await ops?.close();
       log.info("worker closed");
     },
   };

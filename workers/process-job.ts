@@ -13,6 +13,7 @@ import {
 } from "../src/jobs.js";
 import type { Engine } from "../src/llm/engine.js";
 import type { Logger } from "../src/log.js";
+import type { WorkerMetrics } from "../src/ops/metrics.js";
 
 export interface ProcessorDeps {
   engine: Engine;
@@ -20,6 +21,7 @@ export interface ProcessorDeps {
   log: Logger;
   /** Aborts registered here are fired when a live edit of their message fails for good. */
   abortsByMessage: Map<string, AbortController>;
+  metrics: WorkerMetrics;
 }
 
 /** Discord answers that no retry can fix: the thread or message is gone, or the bot may not post. */
@@ -32,7 +34,7 @@ function isPermanentDiscordError(error: unknown): boolean {
  * each into its messages, and finishes with the full text and stats. On the last failed attempt the
  * messages say so, with an error id that matches the log.
  */
-export function createProcessor({ engine, editor, log: rootLog, abortsByMessage }: ProcessorDeps) {
+export function createProcessor({ engine, editor, log: rootLog, abortsByMessage, metrics }: ProcessorDeps) {
   return async (job: Job<GenerationJob, GenerationResult>): Promise<GenerationResult> => {
     let data: GenerationJob;
     try {
@@ -82,7 +84,10 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage 
       };
     });
 
-    log.info({ wait: Date.now() - data.createdAt }, "generation started");
+    const wait = Date.now() - data.createdAt;
+    log.info({ wait }, "generation started");
+    metrics.jobWait.observe(wait / 1000);
+    metrics.activeGenerations.inc();
     try {
       const results = await Promise.all(
         streams.map(async ({ side, stream }): Promise<[Side, SideResult]> => {
@@ -96,6 +101,7 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage 
             });
             if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
             await stream.finish(result);
+            observeSide(metrics, side, result);
             return [side, result];
           } catch (error) {
             abort.abort(error);
@@ -115,6 +121,7 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage 
         },
         "generation finished",
       );
+      metrics.jobs.inc({ outcome: "completed" });
       return result;
     } catch (error) {
       const cause: unknown = abort.signal.reason ?? error;
@@ -123,15 +130,25 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage 
       if (lastAttempt) {
         const errorId = newErrorId();
         log.error({ err: cause, errorId, permanent }, "generation failed");
+        metrics.jobs.inc({ outcome: "failed" });
+        metrics.errors.inc({ kind: permanent ? "discord_refused" : "generation" });
         // Where the thread is gone these edits fail too; that is expected and changes nothing.
         await Promise.allSettled(streams.map(({ stream }) => stream.fail(internalErrorText(errorId))));
       } else {
         log.warn({ err: cause }, "generation attempt failed; it will be retried");
+        metrics.jobs.inc({ outcome: "retrying" });
       }
       await saving.catch(() => {});
       throw permanent ? new UnrecoverableError(`Discord refused an edit: ${(cause as Error).message}`) : cause;
     } finally {
+      metrics.activeGenerations.dec();
       for (const ids of Object.values(outputs)) for (const id of ids ?? []) abortsByMessage.delete(id);
     }
   };
+}
+
+function observeSide(metrics: WorkerMetrics, side: Side, result: SideResult): void {
+  metrics.generatedTokens.inc({ side }, result.tokens);
+  if (result.timeToFirstTokenMs !== null) metrics.timeToFirstToken.observe({ side }, result.timeToFirstTokenMs / 1000);
+  if (result.durationMs > 0) metrics.tokensPerSecond.observe({ side }, result.tokens / (result.durationMs / 1000));
 }

@@ -20,7 +20,7 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   fake = await FakeDiscord.start();
   models = await testModels();
-  const config = testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+  const config = testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, HEALTH_PORT: "0" });
   bot = await startBot(config, { worker: false });
 });
 
@@ -51,4 +51,10 @@ it("tells the user at once, with an error id, when Redis is down; nothing is lef
   expect(fake.threads(channel.id)).toHaveLength(0);
   const errorId = /error id `([0-9a-f]{8})`/.exec(reply.content)?.[1];
   expect(bot.logs.records().some((r) => r.errorId === errorId && r.msg === "queue unavailable")).toBe(true);
+});
+
+it("reports not ready, naming Redis, while Redis is down", async () => {
+  const response = await fetch(`http://127.0.0.1:${bot.gateway?.opsPort}/readyz`);
+  expect(response.status).toBe(503);
+  expect(await response.json()).toEqual({ ready: false, checks: { discord: true, redis: false } });
 });
