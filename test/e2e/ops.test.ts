@@ -24,20 +24,24 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split("\n")) {
     const match = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries(
+    const found = new Map(
       (match[2] ?? "")
         .split(",")
         .filter(Boolean)
-        .map((pair) => pair.split("=").map((part) => part.replace(/"/g, ""))),
+        .map((pair): [string, string] => {
+          const [key = "", value = ""] = pair.split("=");
+          return [key, value.replace(/"/g, "")];
+        }),
     );
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+    if (Object.entries(labels).every(([key, value]) => found.get(key) === value)) return Number(match[3]);
   }
   return undefined;
 }
 
 const get = async (port: number | null | undefined, path: string) => {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: response.status, text: await response.text() };
+  const text = await response.text();
+  return { status: response.status, text, json: () => JSON.parse(text) as { ready: boolean; checks: object } };
 };
 
 describe("health and metrics endpoints", () => {
@@ -46,14 +50,14 @@ describe("health and metrics endpoints", () => {
       expect((await get(port, "/livez")).status).toBe(200);
       const ready = await get(port, "/readyz");
       expect(ready.status).toBe(200);
-      expect(JSON.parse(ready.text)).toMatchObject({ ready: true });
+      expect(ready.json()).toMatchObject({ ready: true });
     }
-    expect(JSON.parse((await get(bot.worker?.opsPort, "/readyz")).text).checks).toEqual({
+    expect((await get(bot.worker?.opsPort, "/readyz")).json().checks).toEqual({
       models: true,
       redis: true,
       consuming: true,
     });
-    expect(JSON.parse((await get(bot.gateway?.opsPort, "/readyz")).text).checks).toEqual({
+    expect((await get(bot.gateway?.opsPort, "/readyz")).json().checks).toEqual({
       discord: true,
       redis: true,
     });
