@@ -1,4 +1,6 @@
 import { Worker } from "bullmq";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { REST } from "discord.js";
 import type { Redis } from "ioredis";
 import { loadConfig, requireToken, type Config } from "../src/config.js";
@@ -77,7 +79,13 @@ function consume(
   const worker = new Worker<GenerationJob, GenerationResult>(
     QUEUE_NAME,
     createProcessor({ engine, editor, log, abortsByMessage, metrics }),
-    { connection, prefix: config.redis.prefix, concurrency: engine.info.sequences },
+    {
+      connection,
+      prefix: config.redis.prefix,
+      concurrency: engine.info.sequences,
+      // Shown on each job as processedBy: which machine and process ran it.
+      name: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    },
   );
   worker.on("error", (err) => log.error({ err }, "worker error"));
   worker.on("failed", (job, err) =>

@@ -1,11 +1,12 @@
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import type { Sampling, Side, SideResult } from "../jobs.js";
+import { chooseSequences } from "./choose-sequences.js";
 import { chatTurn, completeRaw, type SideRun } from "./generate-side.js";
 
 export interface EngineOptions {
   basePath: string;
   instructPath: string;
-  /** Sequences per context = jobs at once. Defaults to 4 on a GPU, 2 on a CPU. */
+  /** Sequences per context = jobs at once. Defaults to what the hardware allows ({@link chooseSequences}). */
   sequences?: number | undefined;
   /** Tokens per sequence. Defaults to the model's training size, at most 4096. */
   contextSize?: number;
@@ -49,20 +50,21 @@ export class Engine {
       ...(options.onLlamaLog ? { logger: options.onLlamaLog } : {}),
     });
     try {
-      const sequences = options.sequences ?? (llama.gpu ? 4 : 2);
-      const load = async (path: string): Promise<Resident> => {
-        const model = await llama.loadModel({ modelPath: path });
-        const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 4096);
+      const baseModel = await llama.loadModel({ modelPath: options.basePath });
+      const instructModel = await llama.loadModel({ modelPath: options.instructPath });
+      const contextSize = (model: LlamaModel) => options.contextSize ?? Math.min(model.trainContextSize, 4096);
+      const sequences = options.sequences ?? (await chooseSequences(llama, [baseModel, instructModel], contextSize));
+      const resident = async (model: LlamaModel, path: string): Promise<Resident> => {
         const context = await model.createContext({
           sequences,
-          contextSize,
+          contextSize: contextSize(model),
           ...(options.threads ? { threads: options.threads } : {}),
         });
         const name = model.fileInfo.metadata.general?.name ?? path.split(/[/\\]/).pop() ?? path;
         return { model, context, name: String(name) };
       };
-      const base = await load(options.basePath);
-      const instruct = await load(options.instructPath);
+      const base = await resident(baseModel, options.basePath);
+      const instruct = await resident(instructModel, options.instructPath);
       const describe = (r: Resident, file: string) => ({ name: r.name, file, contextSize: r.context.contextSize });
       return new Engine(llama, { base, instruct }, options.systemPrompt, {
         backend: llama.gpu || "cpu",

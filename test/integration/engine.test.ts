@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../src/llm/engine.js";
@@ -77,5 +77,23 @@ describe("Engine (real node-llama-cpp, generated models)", () => {
     });
     expect(result.stopReason).toBe("aborted");
     expect(result.tokens).toBeLessThan(500);
+  });
+});
+
+describe("Engine sequences by hardware", () => {
+  it("defaults to half the CPU cores, from 2 to 8, on a CPU", async () => {
+    const models = await writeTestModels(dir);
+    const auto = await Engine.load({
+      basePath: models.base,
+      instructPath: models.instruct,
+      contextSize: 512,
+      threads: 1,
+      systemPrompt: "x",
+    });
+    try {
+      expect(auto.info.sequences).toBe(Math.min(8, Math.max(2, Math.floor(availableParallelism() / 2))));
+    } finally {
+      await auto.dispose();
+    }
   });
 });
