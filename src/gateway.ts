@@ -35,6 +35,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   queue.on("error", (err) => log.warn({ err }, "queue error"));
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
+    // As many shards as Discord recommends (required from 2,500 guilds on), all in this process.
+    shards: "auto",
     rest: { api: config.discord.apiUrl },
     allowedMentions: { parse: [] },
   });
