@@ -3,6 +3,7 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
   SharedSlashCommand,
 } from "discord.js";
+import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { GenerationQueue } from "./jobs.js";
 import type { Logger } from "./log.js";
@@ -11,6 +12,8 @@ import type { GatewayMetrics } from "./ops/metrics.js";
 /** What a command's `execute` gets besides the interaction. */
 export interface CommandContext {
   config: Config;
+  /** The gateway's Redis connection (fails fast when Redis is down). */
+  redis: Redis;
   queue: GenerationQueue;
   log: Logger;
   metrics: GatewayMetrics;

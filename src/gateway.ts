@@ -56,7 +56,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
           registry,
         );
   if (ops) log.info({ port: ops.port }, "health and metrics endpoint listening");
-  const context = { config, queue, log, metrics };
+  const context = { config, queue, log, metrics, redis: connection };
   client.on(Events.InteractionCreate, (interaction) => void routeInteraction(interaction, commands, context));
   client.on(Events.Error, (err) => log.error({ err }, "discord client error"));
   client.on(Events.ShardDisconnect, (event, shardId) =>

@@ -1,4 +1,5 @@
 import { MessageFlags, type Interaction } from "discord.js";
+import { claimInteraction } from "./claim-interaction.js";
 import type { Command, CommandContext } from "./command.js";
 import { internalErrorText, newErrorId, UserError } from "./errors.js";
 
@@ -18,6 +19,13 @@ export async function routeInteraction(
     userId: interaction.user.id,
     command: interaction.commandName,
   });
+  if (!(await claimInteraction(context.redis, context.config.redis.prefix, interaction.id))) {
+    // Already answered (Discord replays an interaction after a gateway resume): answering again would
+    // fail with 40060 and must not touch the first answer.
+    log.info("interaction seen before; ignored");
+    context.metrics.interactions.inc({ command: interaction.commandName, outcome: "duplicate" });
+    return;
+  }
   try {
     if (!command)
       throw new UserError("I don't know that command any more. It may have been removed; try again in a minute.");

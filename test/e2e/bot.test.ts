@@ -1,4 +1,6 @@
+import { Events, type Interaction } from "discord.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { jobIdFor } from "../../src/jobs.js";
 import { loadCommands } from "../../src/load-commands.js";
 import { registerCommands } from "../../src/register.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
@@ -253,5 +255,25 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
     const interaction = fake.interaction(ix.id);
     expect(interaction.ephemeral).toBe(true);
     expect(replyText(ix.id)).toMatch(/can't post in this channel/);
+  });
+});
+
+describe("a replayed interaction", () => {
+  it("gets one job and one answer", async () => {
+    const client = bot.gateway?.client;
+    if (!client) throw new Error("gateway not running");
+    const seen = new Promise<Interaction>((resolve) => client.once(Events.InteractionCreate, resolve));
+    const { ix } = await runCommand("ask", [option("prompt", "hi"), option("temperature", 0)]);
+    const interaction = await seen;
+    const thread = await fake.waitFor(() => fake.interaction(ix.id).originalMessage?.threadId);
+    await fake.waitFor(() => finished(botPosts(thread)));
+    // Discord delivers the same INTERACTION_CREATE again (as after a gateway resume).
+    client.emit(Events.InteractionCreate, interaction);
+    await fake.waitFor(() => bot.logs.lines.some((l) => l.includes(ix.id) && l.includes("interaction seen before")));
+    expect(fake.interaction(ix.id).responses).toHaveLength(1);
+    expect(fake.interaction(ix.id).originalMessage?.embeds).toHaveLength(1); // the header, untouched
+    expect(fake.threads(general.id).filter((t) => t.id === thread)).toHaveLength(1);
+    expect(botPosts(thread)).toHaveLength(1);
+    expect(await bot.gateway?.queue.getJob(jobIdFor(ix.id))).toBeDefined();
   });
 });
