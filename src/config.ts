@@ -29,6 +29,10 @@ const envSchema = z.object({
   MAX_NEW_TOKENS: withDefault(positiveInt(8192), 256),
   LLAMA_THREADS: optional(positiveInt(256)),
   SYSTEM_PROMPT: withDefault(z.string().min(1).max(4000, "at most 4000 characters"), DEFAULT_SYSTEM_PROMPT),
+  SHUTDOWN_GRACE_SECONDS: withDefault(
+    z.coerce.number().int("a whole number").min(0, "at least 0").max(3600, "at most 3600"),
+    60,
+  ),
   HEALTH_PORT: optional(z.coerce.number().int("a whole number").min(0, "a TCP port").max(65535, "a TCP port")),
   HEALTH_HOST: withDefault(z.string().min(1, "an address to listen on"), "127.0.0.1"),
   LOG_LEVEL: withDefault(
@@ -62,6 +66,8 @@ export interface Config {
     readonly maxNewTokens: number;
     /** CPU threads per context; undefined = node-llama-cpp's choice. */
     readonly threads: number | undefined;
+    /** On SIGTERM, how long active jobs may run on before they are handed back to the queue. */
+    readonly shutdownGraceMs: number;
   };
   /** Health and metrics endpoint; `port` undefined = off. */
   readonly ops: { readonly port: number | undefined; readonly host: string };
@@ -103,7 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: e.MODELS_DIR,
       systemPrompt: e.SYSTEM_PROMPT,
     },
-    worker: { concurrency: e.WORKER_CONCURRENCY, maxNewTokens: e.MAX_NEW_TOKENS, threads: e.LLAMA_THREADS },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      maxNewTokens: e.MAX_NEW_TOKENS,
+      threads: e.LLAMA_THREADS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    },
     ops: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     logLevel: e.LOG_LEVEL,
   });

@@ -14,7 +14,16 @@ import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/
 import { startOpsServer, type OpsServer } from "../src/ops/ops-server.js";
 import { connectRedis, pingRedis } from "../src/redis.js";
 import { runMain } from "../src/run-main.js";
-import { createProcessor } from "./process-job.js";
+import { createProcessor, reportLostJob } from "./process-job.js";
+
+/**
+ * Lock and stall settings. BullMQ renews a job's lock every `lockDuration / 2` from a timer; generation
+ * runs in node-llama-cpp's native threads and never blocks the event loop for long, so a live worker
+ * always renews in time. A killed worker's jobs are found by the next stall check once the lock has
+ * expired: back in the queue within lockDuration + stalledInterval = 12 s, instead of up to 60 s with the
+ * 30 s defaults. One stall is recovered; a job whose worker dies twice fails, and its user is told.
+ */
+const LOCKS = { lockDuration: 8_000, stalledInterval: 4_000, maxStalledCount: 1 } as const;
 
 /** A running worker. */
 export interface GenerationWorker {
@@ -76,21 +85,21 @@ function consume(
     metrics.errors.inc({ kind: "discord_edit" });
     abortsByMessage.get(messageId)?.abort(error);
   });
-  const worker = new Worker<GenerationJob, GenerationResult>(
-    QUEUE_NAME,
-    createProcessor({ engine, editor, log, abortsByMessage, metrics }),
-    {
-      connection,
-      prefix: config.redis.prefix,
-      concurrency: engine.info.sequences,
-      // Shown on each job as processedBy: which machine and process ran it.
-      name: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
-    },
-  );
+  const deps = { engine, editor, log, abortsByMessage, metrics };
+  const worker = new Worker<GenerationJob, GenerationResult>(QUEUE_NAME, createProcessor(deps), {
+    ...LOCKS,
+    connection,
+    prefix: config.redis.prefix,
+    concurrency: engine.info.sequences,
+    // Shown on each job as processedBy: which machine and process ran it.
+    name: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+  });
   worker.on("error", (err) => log.error({ err }, "worker error"));
-  worker.on("failed", (job, err) =>
-    log.warn({ jobId: job?.id, err: err.message, attemptsMade: job?.attemptsMade }, "job failed"),
-  );
+  worker.on("failed", (job, err) => {
+    log.warn({ jobId: job?.id, err: err.message, attemptsMade: job?.attemptsMade }, "job failed");
+    // A job failed by the stall check never reached our processor's failure path.
+    if (job && /stalled/i.test(err.message)) void reportLostJob(job, deps);
+  });
   return { worker, editor };
 }
 
@@ -136,7 +145,13 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
     engine: loaded,
     opsPort: ops?.port ?? null,
     async close() {
+      // Stop taking jobs; let active ones finish within the grace period, then hand them back.
+      const grace = setTimeout(() => {
+        log.warn({ graceMs: config.worker.shutdownGraceMs }, "shutdown grace period over: handing active jobs back");
+        worker.cancelAllJobs("shutdown");
+      }, config.worker.shutdownGraceMs);
       await worker.close();
+      clearTimeout(grace);
       editor.close();
       await loaded.dispose();
       await connection.quit().catch(() => connection.disconnect());

@@ -1,19 +1,12 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { DiscordAPIError } from "discord.js";
 import type { LiveEditor } from "../src/discord/live-editor.js";
-import { OutputStream } from "../src/discord/output-stream.js";
 import { internalErrorText, newErrorId } from "../src/errors.js";
-import {
-  parseJob,
-  sidesOf,
-  type GenerationJob,
-  type GenerationResult,
-  type Side,
-  type SideResult,
-} from "../src/jobs.js";
+import { parseJob, type GenerationJob, type GenerationResult, type Side, type SideResult } from "../src/jobs.js";
 import type { Engine } from "../src/llm/engine.js";
 import type { Logger } from "../src/log.js";
 import type { WorkerMetrics } from "../src/ops/metrics.js";
+import { jobOutputs } from "./job-outputs.js";
 
 export interface ProcessorDeps {
   engine: Engine;
@@ -24,6 +17,11 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
 }
 
+/** The reason a generation is aborted when the worker shuts down before it ends: the job goes back to wait. */
+export class HandBack extends Error {
+  override name = "HandBack";
+}
+
 /** Discord answers that no retry can fix: the thread or message is gone, or the bot may not post. */
 function isPermanentDiscordError(error: unknown): boolean {
   return error instanceof DiscordAPIError && error.status >= 400 && error.status < 500 && error.status !== 429;
@@ -32,15 +30,21 @@ function isPermanentDiscordError(error: unknown): boolean {
 /**
  * The worker's job handler: generates every side of a job at once on the resident models, streams
  * each into its messages, and finishes with the full text and stats. On the last failed attempt the
- * messages say so, with an error id that matches the log.
+ * messages say so, with an error id that matches the log. Cancelled by BullMQ (shutdown past its grace
+ * period), the job is handed back to the queue for another worker, which edits the same messages.
  */
 export function createProcessor({ engine, editor, log: rootLog, abortsByMessage, metrics }: ProcessorDeps) {
-  return async (job: Job<GenerationJob, GenerationResult>): Promise<GenerationResult> => {
+  return async (
+    job: Job<GenerationJob, GenerationResult>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> => {
     let data: GenerationJob;
     try {
       data = parseJob(job.data);
     } catch (error) {
       rootLog.error({ jobId: job.id, err: error }, "invalid job data");
+      metrics.errors.inc({ kind: "invalid_job" });
       throw new UnrecoverableError("invalid job data");
     }
     const attempt = job.attemptsMade + 1;
@@ -52,36 +56,9 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
       attempt,
     });
     const abort = new AbortController();
-    const outputs = { ...data.target.outputs };
-    let saving: Promise<unknown> = Promise.resolve();
-    const saveIds = (side: Side, ids: readonly string[]) => {
-      outputs[side] = [...ids];
+    signal?.addEventListener("abort", () => abort.abort(new HandBack("worker shutting down")), { once: true });
+    const outputs = jobOutputs(job, data, editor, engine.info.models, (ids) => {
       for (const id of ids) abortsByMessage.set(id, abort);
-      const next = { ...data, target: { ...data.target, outputs: { ...outputs } } };
-      saving = saving.then(() => job.updateData(next));
-      return saving.then(() => undefined);
-    };
-
-    const streams = sidesOf(data.kind).map((side) => {
-      const known = data.target.outputs[side] ?? [];
-      for (const id of known) abortsByMessage.set(id, abort);
-      return {
-        side,
-        stream: new OutputStream({
-          editor,
-          channelId: data.target.channelId,
-          frame: {
-            kind: data.kind,
-            side,
-            modelName: engine.info.models[side].name,
-            prompt: data.prompt,
-            maxTokens: data.sampling.maxTokens,
-          },
-          messageIds: known,
-          nonceKey: `${job.id}:${side}`,
-          saveMessageIds: (ids) => saveIds(side, ids),
-        }),
-      };
     });
 
     const wait = Date.now() - data.createdAt;
@@ -90,9 +67,9 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
     metrics.activeGenerations.inc();
     try {
       const results = await Promise.all(
-        streams.map(async ({ side, stream }): Promise<[Side, SideResult]> => {
+        outputs.sides.map(async ({ side, stream }): Promise<[Side, SideResult]> => {
           try {
-            await stream.begin();
+            await abortable(stream.begin(), abort.signal);
             const result = await engine.generate(side, {
               prompt: data.prompt,
               sampling: data.sampling,
@@ -100,7 +77,7 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
               onText: (text) => stream.update(text),
             });
             if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
-            await stream.finish(result);
+            await abortable(stream.finish(result), abort.signal);
             observeSide(metrics, side, result);
             return [side, result];
           } catch (error) {
@@ -109,46 +86,81 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
           }
         }),
       );
-      const result: GenerationResult = Object.fromEntries(results);
-      log.info(
-        {
-          stats: Object.fromEntries(
-            results.map(([side, r]) => [
-              side,
-              { tokens: r.tokens, stopReason: r.stopReason, ms: r.durationMs, ttftMs: r.timeToFirstTokenMs },
-            ]),
-          ),
-        },
-        "generation finished",
+      const stats = Object.fromEntries(
+        results.map(([side, r]) => [
+          side,
+          { tokens: r.tokens, stopReason: r.stopReason, ms: r.durationMs, ttftMs: r.timeToFirstTokenMs },
+        ]),
       );
+      log.info({ stats }, "generation finished");
       metrics.jobs.inc({ outcome: "completed" });
-      return result;
+      return Object.fromEntries(results);
     } catch (error) {
       const cause: unknown = abort.signal.reason ?? error;
+      await outputs.saved();
+      if (cause instanceof HandBack && token) {
+        log.info("worker shutting down: job handed back to the queue");
+        metrics.jobs.inc({ outcome: "handed_back" });
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       const permanent = isPermanentDiscordError(cause);
-      const lastAttempt = permanent || attempt >= (job.opts.attempts ?? 1);
-      if (lastAttempt) {
+      if (permanent || attempt >= (job.opts.attempts ?? 1)) {
         const errorId = newErrorId();
         log.error({ err: cause, errorId, permanent }, "generation failed");
         metrics.jobs.inc({ outcome: "failed" });
         metrics.errors.inc({ kind: permanent ? "discord_refused" : "generation" });
         // Where the thread is gone these edits fail too; that is expected and changes nothing.
-        await Promise.allSettled(streams.map(({ stream }) => stream.fail(internalErrorText(errorId))));
+        await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
       } else {
         log.warn({ err: cause }, "generation attempt failed; it will be retried");
         metrics.jobs.inc({ outcome: "retrying" });
       }
-      await saving.catch(() => {});
       throw permanent ? new UnrecoverableError(`Discord refused an edit: ${(cause as Error).message}`) : cause;
     } finally {
       metrics.activeGenerations.dec();
-      for (const ids of Object.values(outputs)) for (const id of ids ?? []) abortsByMessage.delete(id);
+      for (const id of outputs.messageIds()) abortsByMessage.delete(id);
     }
   };
+}
+
+/**
+ * Tells the user a job was lost for good (its worker died more often than BullMQ's stall limit allows),
+ * in the messages it had written, if any.
+ */
+export async function reportLostJob(
+  job: Job<GenerationJob, GenerationResult>,
+  { engine, editor, log, metrics }: ProcessorDeps,
+): Promise<void> {
+  let data: GenerationJob;
+  try {
+    data = parseJob(job.data);
+  } catch {
+    return;
+  }
+  const errorId = newErrorId();
+  log.error(
+    { jobId: job.id, errorId, userId: data.requestedBy.userId },
+    "job lost: its worker stopped responding too often",
+  );
+  metrics.jobs.inc({ outcome: "failed" });
+  metrics.errors.inc({ kind: "stalled" });
+  const outputs = jobOutputs(job, data, editor, engine.info.models);
+  await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
 }
 
 function observeSide(metrics: WorkerMetrics, side: Side, result: SideResult): void {
   metrics.generatedTokens.inc({ side }, result.tokens);
   if (result.timeToFirstTokenMs !== null) metrics.timeToFirstToken.observe({ side }, result.timeToFirstTokenMs / 1000);
   if (result.durationMs > 0) metrics.tokensPerSecond.observe({ side }, result.tokens / (result.durationMs / 1000));
+}
+
+/** Waits for `work`, or rejects with the signal's reason as soon as it aborts (the work goes on unobserved). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -1,0 +1,174 @@
+import { QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config.js";
+import { JOB_VERSION, jobIdFor, jobOptions, openQueue, QUEUE_NAME, type GenerationJob } from "../../src/jobs.js";
+import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
+import { envOf, spawnBotProcess, type BotProcess } from "../support/processes.js";
+import { deletePrefix, TEST_REDIS_URL } from "../support/redis.js";
+import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
+
+let fake: FakeDiscord;
+let models: Awaited<ReturnType<typeof testModels>>;
+let parent: FakeChannel;
+const cleanups: (() => Promise<unknown>)[] = [];
+let nextId = 1n;
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  models = await testModels();
+  parent = fake.createChannel(fake.createGuild().id, { name: "general" });
+});
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await models?.cleanup();
+});
+
+/** A queue, its events and a job factory for one test's private prefix. */
+async function harness(config: Config) {
+  const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = openQueue(connection, config.redis.prefix);
+  const events = new QueueEvents(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix: config.redis.prefix });
+  await events.waitUntilReady();
+  cleanups.push(async () => {
+    await events.close();
+    await queue.close();
+    connection.disconnect();
+    await deletePrefix(config.redis.prefix);
+  });
+  const add = (thread: string) => {
+    const data: GenerationJob = {
+      v: JOB_VERSION,
+      kind: "compare",
+      prompt: BASE_PATHS.code.prompt,
+      sampling: { temperature: 0, maxTokens: 64, seed: 5 },
+      pairId: "default",
+      requestedBy: { userId: "100000000000000001", displayName: "Ada" },
+      interactionId: String(1_700_000_000_000_000_000n + nextId++),
+      target: { guildId: null, channelId: thread, outputs: {} },
+      createdAt: Date.now(),
+    };
+    return queue.add("compare", data, { ...jobOptions, jobId: jobIdFor(data.interactionId) });
+  };
+  return { queue, events, add };
+}
+
+function startChildWorker(config: Config, extra: Record<string, string> = {}): BotProcess {
+  const worker = spawnBotProcess("worker", envOf(config, extra));
+  cleanups.push(async () => {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGKILL");
+    await worker.exited;
+  });
+  return worker;
+}
+
+async function startInProcessWorker(config: Config): Promise<RunningBot> {
+  const bot = await startBot(config, { gateway: false });
+  cleanups.push(() => bot.close());
+  return bot;
+}
+
+/** The thread's messages once both sides show their final stats. */
+const bothFinal = (thread: string) => () => {
+  const messages = fake.messages(thread);
+  const finals = messages.filter((m) => /stopped: /.test(m.content));
+  return finals.length === 2 && messages;
+};
+
+function expectOneCompletePair(thread: string) {
+  const messages = fake.messages(thread);
+  const base = messages.filter((m) => /^(\*\*Base model\*\*|-# Base model, continued)/.test(m.content));
+  const instruct = messages.filter((m) => m.content.startsWith("**Instruct model**"));
+  expect(instruct).toHaveLength(1);
+  expect(instruct[0]?.content).toContain(INSTRUCT_ANSWER);
+  expect(instruct[0]?.content).toMatch(/stopped: end of turn$/);
+  // The base side needs several messages for 64 tokens of code; each part exists exactly once.
+  expect(base.length).toBeGreaterThanOrEqual(2);
+  base
+    .slice(1)
+    .forEach((message, i) =>
+      expect(message.content).toMatch(new RegExp(`^-# Base model, continued \\(${i + 2}/${base.length}\\)`)),
+    );
+  expect(base.at(-1)?.content).toMatch(/stopped: token limit \(64\)$/);
+  const body = base.map((m) => m.content).join("\n");
+  expect(body.split('print("the quick brown fox jumps over the lazy dog")').length - 1).toBe(
+    expectedText(BASE_PATHS.code, 64).split('print("the quick brown fox jumps over the lazy dog")').length - 1,
+  );
+  expect(messages).toHaveLength(base.length + 1);
+}
+
+describe("a worker that dies or is stopped mid-stream", () => {
+  it("SIGKILL: another worker picks the job up within seconds and finishes the same messages", async () => {
+    const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1" });
+    const { add, queue } = await harness(config);
+    const doomed = startChildWorker(config);
+    await doomed.waitForLog(/models loaded/);
+    const thread = fake.createThread(parent.id, { name: "kill" });
+    // Discord is slow to take this thread's edits, so the worker is caught mid-stream.
+    fake.injectFault({
+      method: "PATCH",
+      path: new RegExp(`/channels/${thread.id}/messages/`),
+      status: 503,
+      delayMs: 10_000,
+      times: 1,
+    });
+    const job = await add(thread.id);
+    // Mid-stream: its first message is posted and an edit of it is in flight.
+    await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)), {
+      timeoutMs: 15_000,
+    });
+    doomed.child.kill("SIGKILL");
+    const killedAt = Date.now();
+    await doomed.exited;
+
+    const rescuer = await startInProcessWorker(config);
+    await fake.waitFor(bothFinal(thread.id), { timeoutMs: 30_000 });
+    const final = Date.now() - killedAt;
+    const restart = rescuer.logs.records().find((r) => r.msg === "generation started" && r.jobId === job.id);
+    const recovery = Number(restart?.time) - killedAt;
+    expectOneCompletePair(thread.id);
+    // Lock 8 s + stall check every 4 s: back in work within 12 s of the kill (plus the check's phase).
+    expect(recovery).toBeLessThan(15_000);
+    const finished = await queue.getJob(job.id ?? "");
+    expect(await finished?.getState()).toBe("completed");
+    console.info(`SIGKILL mid-stream: job restarted after ${recovery} ms, both sides final after ${final} ms`);
+  }, 60_000);
+
+  it("SIGTERM: an active job past the grace period is handed back, not failed as stalled, and finished by another worker", async () => {
+    const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1", SHUTDOWN_GRACE_SECONDS: "1" });
+    const { add, queue } = await harness(config);
+    const leaving = startChildWorker(config);
+    await leaving.waitForLog(/models loaded/);
+    const thread = fake.createThread(parent.id, { name: "term" });
+    fake.injectFault({
+      method: "PATCH",
+      path: new RegExp(`/channels/${thread.id}/messages/`),
+      status: 503,
+      delayMs: 10_000,
+      times: 1,
+    });
+    const job = await add(thread.id);
+    await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)), {
+      timeoutMs: 15_000,
+    });
+    const stoppedAt = Date.now();
+    leaving.child.kill("SIGTERM");
+    expect(await leaving.exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(leaving.lines.some((l) => l.includes("handed back to the queue"))).toBe(true);
+    expect(await queue.getJobState(job.id ?? "")).toMatch(/waiting|prioritized/);
+
+    await startInProcessWorker(config);
+    await fake.waitFor(bothFinal(thread.id), { timeoutMs: 30_000 });
+    expectOneCompletePair(thread.id);
+    const finished = await queue.getJob(job.id ?? "");
+    expect(await finished?.getState()).toBe("completed");
+    expect(finished?.failedReason ?? "").not.toMatch(/stalled/);
+  }, 60_000);
+});
