@@ -20,6 +20,7 @@ export function jobOutputs(
   editor: LiveEditor,
   models: EngineInfo["models"],
   onIds: (ids: readonly string[]) => void = () => {},
+  onError: (error: unknown) => void = () => {},
 ) {
   const outputs = { ...data.target.outputs };
   let saving: Promise<unknown> = Promise.resolve();
@@ -48,6 +49,7 @@ export function jobOutputs(
         messageIds: known,
         nonceKey: `${job.id}:${side}`,
         saveMessageIds: (ids) => save(side, ids),
+        onError,
       }),
     };
   });

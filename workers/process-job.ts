@@ -22,9 +22,14 @@ export class HandBack extends Error {
   override name = "HandBack";
 }
 
-/** Discord answers that no retry can fix: the thread or message is gone, or the bot may not post. */
+/** Discord answers that no retry can fix (4xx but 429). */
 function isPermanentDiscordError(error: unknown): boolean {
   return error instanceof DiscordAPIError && error.status >= 400 && error.status < 500 && error.status !== 429;
+}
+
+/** The place to write is gone or closed to the bot: deleted, archived, locked, or a permission removed. */
+function isPlaceGone(error: unknown): boolean {
+  return error instanceof DiscordAPIError && (error.status === 403 || error.status === 404 || error.code === 50083);
 }
 
 /**
@@ -57,9 +62,16 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
     });
     const abort = new AbortController();
     signal?.addEventListener("abort", () => abort.abort(new HandBack("worker shutting down")), { once: true });
-    const outputs = jobOutputs(job, data, editor, engine.info.models, (ids) => {
-      for (const id of ids) abortsByMessage.set(id, abort);
-    });
+    const outputs = jobOutputs(
+      job,
+      data,
+      editor,
+      engine.info.models,
+      (ids) => {
+        for (const id of ids) abortsByMessage.set(id, abort);
+      },
+      (error) => abort.abort(error),
+    );
 
     const wait = Date.now() - data.createdAt;
     log.info({ wait }, "generation started");
@@ -110,8 +122,10 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
         log.error({ err: cause, errorId, permanent }, "generation failed");
         metrics.jobs.inc({ outcome: "failed" });
         metrics.errors.inc({ kind: permanent ? "discord_refused" : "generation" });
-        // Where the thread is gone these edits fail too; that is expected and changes nothing.
-        await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
+        // Where the thread is gone or closed to the bot, nothing more is sent: it could only fail again.
+        if (!isPlaceGone(cause)) {
+          await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
+        }
       } else {
         log.warn({ err: cause }, "generation attempt failed; it will be retried");
         metrics.jobs.inc({ outcome: "retrying" });

@@ -16,6 +16,8 @@ export interface OutputStreamOptions {
   nonceKey: string;
   /** Persists the message ids (into the job) whenever an overflow message is added. */
   saveMessageIds: (ids: readonly string[]) => Promise<void>;
+  /** Told when posting a message fails while streaming (the generation behind it should stop). */
+  onError?: (error: unknown) => void;
 }
 
 /** Discord nonces are at most 25 characters. */
@@ -31,6 +33,9 @@ export class OutputStream {
   private readonly ids: string[];
   private creating: Promise<void> = Promise.resolve();
   private lastView: OutputView | null = null;
+  /** A failed create is not tried again: the next one would fail the same way (and count against the bot). */
+  private createError: unknown = null;
+  private reported = false;
 
   constructor(private readonly options: OutputStreamOptions) {
     this.ids = [...options.messageIds];
@@ -70,8 +75,13 @@ export class OutputStream {
       const id = this.ids[index];
       if (id !== undefined) editor.update(channelId, id, content);
     });
-    // While streaming, a failed overflow create is retried by the final settle, which reports it.
-    if (contents.length > this.ids.length) this.grow(contents.length).catch(() => {});
+    if (contents.length > this.ids.length && this.createError === null) {
+      this.grow(contents.length).catch((error: unknown) => {
+        if (this.reported) return;
+        this.reported = true;
+        this.options.onError?.(error);
+      });
+    }
   }
 
   private async settle(view: OutputView): Promise<void> {
@@ -92,19 +102,25 @@ export class OutputStream {
 
   /** Creates overflow messages until there are `count`, one at a time, in order. */
   private grow(count: number): Promise<void> {
-    // A failed create must not wedge the chain: the next grow (at the latest, the final one) tries again.
     this.creating = this.creating
-      .catch(() => {})
+      .catch(() => {}) // one failed create must not wedge the chain; createError says whether to go on
       .then(async () => {
+        if (this.createError !== null) throw this.createError;
         while (this.ids.length < count) {
           const index = this.ids.length;
           const view = this.lastView;
           const content = view ? (renderOutput(view)[index] ?? "…") : "…";
-          const id = await this.options.editor.create(
-            this.options.channelId,
-            content,
-            nonceFor(this.options.nonceKey, index),
-          );
+          let id: string;
+          try {
+            id = await this.options.editor.create(
+              this.options.channelId,
+              content,
+              nonceFor(this.options.nonceKey, index),
+            );
+          } catch (error) {
+            this.createError = error;
+            throw error;
+          }
           this.ids.push(id);
           await this.options.saveMessageIds(this.ids);
         }

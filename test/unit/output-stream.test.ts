@@ -98,3 +98,30 @@ describe("OutputStream", () => {
     expect(messages.get("8")).toMatch(/not needed/);
   });
 });
+
+describe("OutputStream when Discord refuses a message", () => {
+  it("does not try the create again and reports it once", async () => {
+    let posts = 0;
+    const rest = {
+      post: () => {
+        posts += 1;
+        return Promise.reject(new Error("Unknown Channel"));
+      },
+      patch: () => Promise.resolve({}),
+    } as unknown as REST;
+    const errors: unknown[] = [];
+    const stream = new OutputStream({
+      editor: new LiveEditor(rest),
+      channelId: "1",
+      frame,
+      messageIds: [],
+      nonceKey: "job:base",
+      saveMessageIds: () => Promise.resolve(),
+      onError: (error) => errors.push(error),
+    });
+    for (let i = 0; i < 20; i++) stream.update("x".repeat(i * 200));
+    await expect(stream.finish(result("done"))).rejects.toThrow("Unknown Channel");
+    expect(posts).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,112 @@
+import { QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  JOB_VERSION,
+  jobIdFor,
+  jobOptions,
+  openQueue,
+  QUEUE_NAME,
+  type GenerationJob,
+  type GenerationQueue,
+} from "../../src/jobs.js";
+import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { FakeDiscord, Permission, type FakeChannel } from "../support/fake-discord/index.js";
+import { TEST_REDIS_URL } from "../support/redis.js";
+import { BASE_PATHS } from "../support/tiny-models.js";
+
+let fake: FakeDiscord;
+let models: Awaited<ReturnType<typeof testModels>>;
+let bot: RunningBot;
+let connection: Redis;
+let queue: GenerationQueue;
+let events: QueueEvents;
+let guildId: string;
+let nextId = 1n;
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  models = await testModels();
+  guildId = fake.createGuild().id;
+  bot = await startBot(testConfig(fake, models), { gateway: false });
+  connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  queue = openQueue(connection, bot.config.redis.prefix);
+  events = new QueueEvents(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix: bot.config.redis.prefix });
+  await events.waitUntilReady();
+});
+
+afterAll(async () => {
+  await events?.close();
+  await queue?.close();
+  await bot?.close();
+  connection?.disconnect();
+  await fake?.close();
+  await models?.cleanup();
+});
+
+/** Starts a job in a fresh thread and holds its first edit for a moment, so the test can act mid-stream. */
+async function startMidStream(): Promise<{ parent: FakeChannel; thread: FakeChannel; jobId: string }> {
+  const parent = fake.createChannel(guildId, { name: "general" });
+  const thread = fake.createThread(parent.id, { name: "t" });
+  fake.injectFault({
+    method: "PATCH",
+    path: new RegExp(`/channels/${thread.id}/messages/`),
+    status: 503,
+    delayMs: 500,
+    times: 1,
+  });
+  const data: GenerationJob = {
+    v: JOB_VERSION,
+    kind: "complete",
+    prompt: BASE_PATHS.code.prompt,
+    sampling: { temperature: 0, maxTokens: 64, seed: 1 },
+    pairId: "default",
+    requestedBy: { userId: "100000000000000001", displayName: "Ada" },
+    interactionId: String(1_800_000_000_000_000_000n + nextId++),
+    target: { guildId, channelId: thread.id, outputs: {} },
+    createdAt: Date.now(),
+  };
+  const job = await queue.add("complete", data, { ...jobOptions, jobId: jobIdFor(data.interactionId) });
+  await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)));
+  return { parent, thread, jobId: job.id ?? "" };
+}
+
+async function expectStoppedWithoutRetry(jobId: string) {
+  const started = Date.now();
+  const job = await queue.getJob(jobId);
+  await expect(job?.waitUntilFinished(events, 10_000)).rejects.toThrow(/Discord refused an edit/);
+  expect(await queue.getJobState(jobId)).toBe("failed");
+  // Started once, never retried.
+  expect(bot.logs.records().filter((r) => r.jobId === jobId && r.msg === "generation started")).toHaveLength(1);
+  expect(Date.now() - started).toBeLessThan(5_000);
+  const record = bot.logs.records().find((r) => r.jobId === jobId && r.msg === "generation failed");
+  expect(record).toMatchObject({
+    permanent: true,
+    channelId: expect.any(String) as string,
+    userId: "100000000000000001",
+  });
+  const requestsAfter = fake.requests.length;
+  // No retry loop: nothing more is sent for this job.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(fake.requests.slice(requestsAfter).filter((r) => r.path.includes(String(record?.channelId)))).toHaveLength(0);
+}
+
+describe("the thread goes away mid-stream", () => {
+  it("deleted: generation stops, no retry, logged with context", async () => {
+    const { thread, jobId } = await startMidStream();
+    fake.deleteChannel(thread.id);
+    await expectStoppedWithoutRetry(jobId);
+  });
+
+  it("archived and locked: the same", async () => {
+    const { thread, jobId } = await startMidStream();
+    fake.archiveThread(thread.id, { locked: true });
+    await expectStoppedWithoutRetry(jobId);
+  });
+
+  it("the bot's permission removed: the same", async () => {
+    const { parent, jobId } = await startMidStream();
+    fake.setBotPermissions(parent.id, Permission.ViewChannel);
+    await expectStoppedWithoutRetry(jobId);
+  });
+});
