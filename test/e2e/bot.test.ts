@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { jobIdFor } from "../../src/jobs.js";
 import { loadCommands } from "../../src/load-commands.js";
 import { registerCommands } from "../../src/register.js";
+import { Redis } from "ioredis";
+import { TEST_REDIS_URL } from "../support/redis.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import {
   FakeDiscord,
@@ -275,5 +277,44 @@ describe("a replayed interaction", () => {
     expect(fake.threads(general.id).filter((t) => t.id === thread)).toHaveLength(1);
     expect(botPosts(thread)).toHaveLength(1);
     expect(await bot.gateway?.queue.getJob(jobIdFor(ix.id))).toBeDefined();
+  });
+});
+
+describe("delivery after the interaction token expires", () => {
+  it("a job that waits past the token's 15 minutes still delivers through the bot token", async () => {
+    const worker = bot.worker?.worker;
+    if (!worker) throw new Error("worker not running");
+    await worker.pause();
+    try {
+      const { ix } = await runCommand("ask", [option("prompt", "hi"), option("temperature", 0)]);
+      const thread = await fake.waitFor(() => fake.interaction(ix.id).originalMessage?.threadId);
+      await fake.waitFor(() => bot.logs.lines.some((l) => l.includes(ix.id) && l.includes("request queued")));
+      expect(await bot.gateway?.queue.getJobState(jobIdFor(ix.id))).toBe("waiting");
+      fake.expireInteractionToken(ix.id);
+      worker.resume();
+      const [message] = await fake.waitFor(() => finished(botPosts(thread)) && botPosts(thread));
+      expect(message?.content).toContain(INSTRUCT_ANSWER);
+      expect(fake.interaction(ix.id).tokenExpired).toBe(true);
+    } finally {
+      worker.resume();
+    }
+  });
+});
+
+describe("secrets", () => {
+  it("the bot token appears in no log line, job or Redis key", async () => {
+    expect(bot.logs.lines.length).toBeGreaterThan(10);
+    for (const line of bot.logs.lines) expect(line).not.toContain(fake.token);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const keys = await redis.keys(`${bot.config.redis.prefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        const dump = await redis.dumpBuffer(key);
+        expect(dump?.toString("latin1") ?? "").not.toContain(fake.token);
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -73,16 +73,18 @@ export async function startBot(
   const log = createLogger("test-bot", config.logLevel, logs);
   const worker = parts.worker === false ? null : await startWorker(config, log.child({ process: "worker" }));
   const gateway = parts.gateway === false ? null : await startGateway(config, log.child({ process: "gateway" }));
-  return {
+  const running: RunningBot = {
     config,
     gateway,
     worker,
     logs,
     log,
     async close() {
-      await gateway?.close();
-      await worker?.close();
+      // Whatever runs now: a test may have replaced the gateway.
+      await running.gateway?.close();
+      await running.worker?.close();
       await deletePrefix(config.redis.prefix);
     },
   };
+  return running;
 }
