@@ -34,7 +34,7 @@ const RESULTS_DIR = join(ROOT, "bench", "results");
 const SERVICE_VARIABLES = new Set([
   ...["DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DISCORD_GUILD_ID", "DISCORD_API_URL", "REDIS_URL", "QUEUE_PREFIX"],
   ...["BASE_MODEL", "INSTRUCT_MODEL", "MODELS_DIR", "WORKER_CONCURRENCY", "MAX_NEW_TOKENS", "SYSTEM_PROMPT"],
-  ...["LLAMA_THREADS", "LOG_LEVEL"],
+  ...["LLAMA_THREADS", "LOG_LEVEL", "USER_COOLDOWN_SECONDS", "USER_MAX_IN_FLIGHT", "GUILD_MAX_IN_FLIGHT"],
 ]);
 
 /** What must be undone however the run ends. */
@@ -87,6 +87,10 @@ async function run(cfg: BenchConfig): Promise<{ result: BenchResult; failures: s
     MODELS_DIR: modelsDir,
     MAX_NEW_TOKENS: String(Math.max(cfg.maxTokens, cfg.burst.maxTokens)),
     LOG_LEVEL: "info",
+    // The bench measures throughput, not the abuse limits: a burst from one server must all be served.
+    USER_COOLDOWN_SECONDS: "0",
+    USER_MAX_IN_FLIGHT: "1000",
+    GUILD_MAX_IN_FLIGHT: "100000",
     ...(threads ? { LLAMA_THREADS: String(threads) } : {}),
   };
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Limits } from "./limits.js";
 
 /** The default base model: Gemma 3 270M pre-trained, Q8_0 GGUF, ungated. */
 export const DEFAULT_BASE_MODEL = "hf:ggml-org/gemma-3-270m-GGUF/gemma-3-270m-Q8_0.gguf";
@@ -29,6 +30,9 @@ const envSchema = z.object({
   MAX_NEW_TOKENS: withDefault(positiveInt(8192), 256),
   LLAMA_THREADS: optional(positiveInt(256)),
   SYSTEM_PROMPT: withDefault(z.string().min(1).max(4000, "at most 4000 characters"), DEFAULT_SYSTEM_PROMPT),
+  USER_COOLDOWN_SECONDS: withDefault(z.coerce.number().min(0, "at least 0").max(3600, "at most 3600"), 5),
+  USER_MAX_IN_FLIGHT: withDefault(positiveInt(1000), 2),
+  GUILD_MAX_IN_FLIGHT: withDefault(positiveInt(100_000), 20),
   SHUTDOWN_GRACE_SECONDS: withDefault(
     z.coerce.number().int("a whole number").min(0, "at least 0").max(3600, "at most 3600"),
     60,
@@ -69,6 +73,8 @@ export interface Config {
     /** On SIGTERM, how long active jobs may run on before they are handed back to the queue. */
     readonly shutdownGraceMs: number;
   };
+  /** Per-user and per-guild request limits. */
+  readonly limits: Limits;
   /** Health and metrics endpoint; `port` undefined = off. */
   readonly ops: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env["LOG_LEVEL"];
@@ -114,6 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxNewTokens: e.MAX_NEW_TOKENS,
       threads: e.LLAMA_THREADS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    },
+    limits: {
+      cooldownMs: e.USER_COOLDOWN_SECONDS * 1000,
+      userMaxInFlight: e.USER_MAX_IN_FLIGHT,
+      guildMaxInFlight: e.GUILD_MAX_IN_FLIGHT,
     },
     ops: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     logLevel: e.LOG_LEVEL,

@@ -4,11 +4,12 @@ import { choosePlacement, type Placement } from "./discord/placement.js";
 import { oneLine } from "./discord/labels.js";
 import { readGenerationOptions } from "./discord/generation-options.js";
 import { renderHeader } from "./discord/render-header.js";
-import { enqueue, JOB_VERSION, waitingCount, type JobKind } from "./jobs.js";
+import { enqueue, JOB_VERSION, jobIdFor, waitingCount, type JobKind } from "./jobs.js";
+import { acquireSlot, limitText, releaseSlot } from "./limits.js";
 import { modelDisplayName } from "./model-name.js";
 import { ZodError } from "zod";
 import { newErrorId, UserError } from "./errors.js";
-import { parseRequest } from "./request-options.js";
+import { parseRequest, type GenerationRequest } from "./request-options.js";
 
 /**
  * The whole of a generation command: validate, acknowledge, header, thread (or in place), enqueue.
@@ -18,12 +19,12 @@ export async function submitGeneration(
   interaction: ChatInputCommandInteraction,
   kind: JobKind,
   promptName: string,
-  { config, queue, log, metrics }: CommandContext,
+  { config, queue, log, metrics, redis }: CommandContext,
 ): Promise<void> {
   const request = parseRequest(readGenerationOptions(interaction, promptName), {
     maxNewTokens: config.worker.maxNewTokens,
   });
-  let placement: Placement = choosePlacement({
+  const placement: Placement = choosePlacement({
     inGuild: interaction.inGuild(),
     channelType: interaction.channel?.type ?? rawChannelType(interaction),
     // discord.js turns a missing app_permissions into 0; a bot with no permission at all would not
@@ -31,6 +32,30 @@ export async function submitGeneration(
     appPermissions: interaction.appPermissions.bitfield === 0n ? null : interaction.appPermissions.bitfield,
   });
 
+  const slot = { userId: interaction.user.id, guildId: interaction.guildId, requestId: jobIdFor(interaction.id) };
+  const verdict = await acquireSlot(redis, config.redis.prefix, config.limits, slot).catch((error: unknown) => {
+    // Redis is unreachable: the queue call below tells the user; limits cannot apply to nothing.
+    log.warn({ err: error }, "limits unavailable");
+    return { ok: true } as const;
+  });
+  if (!verdict.ok) throw new UserError(limitText(verdict, config.limits));
+  try {
+    await queueRequest(interaction, kind, request, placement, { config, queue, log, metrics, redis });
+  } catch (error) {
+    await releaseSlot(redis, config.redis.prefix, slot).catch(() => {});
+    throw error;
+  }
+}
+
+/** Acknowledges, writes the header, opens the thread (or not) and enqueues the job. */
+async function queueRequest(
+  interaction: ChatInputCommandInteraction,
+  kind: JobKind,
+  request: GenerationRequest,
+  initialPlacement: Placement,
+  { config, queue, log, metrics }: CommandContext,
+): Promise<void> {
+  let placement = initialPlacement;
   await interaction.deferReply();
   metrics.ackLatency.observe((Date.now() - interaction.createdTimestamp) / 1000);
   const header = {

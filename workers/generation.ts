@@ -5,7 +5,8 @@ import { REST } from "discord.js";
 import type { Redis } from "ioredis";
 import { loadConfig, requireToken, type Config } from "../src/config.js";
 import { LiveEditor } from "../src/discord/live-editor.js";
-import { QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/jobs.js";
+import { jobIdFor, QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/jobs.js";
+import { releaseSlot } from "../src/limits.js";
 import { Engine } from "../src/llm/engine.js";
 import { resolveModel } from "../src/llm/resolve-model.js";
 import { createLogger, type Logger } from "../src/log.js";
@@ -85,7 +86,13 @@ function consume(
     metrics.errors.inc({ kind: "discord_edit" });
     abortsByMessage.get(messageId)?.abort(error);
   });
-  const deps = { engine, editor, log, abortsByMessage, metrics };
+  const release = (job: GenerationJob) =>
+    releaseSlot(connection, config.redis.prefix, {
+      userId: job.requestedBy.userId,
+      guildId: job.target.guildId,
+      requestId: jobIdFor(job.interactionId),
+    });
+  const deps = { engine, editor, log, abortsByMessage, metrics, release };
   const worker = new Worker<GenerationJob, GenerationResult>(QUEUE_NAME, createProcessor(deps), {
     ...LOCKS,
     connection,

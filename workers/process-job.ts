@@ -15,6 +15,8 @@ export interface ProcessorDeps {
   /** Aborts registered here are fired when a live edit of their message fails for good. */
   abortsByMessage: Map<string, AbortController>;
   metrics: WorkerMetrics;
+  /** Frees the requester's in-flight slot once a job has ended for good. */
+  release: (job: GenerationJob) => Promise<void>;
 }
 
 /** The reason a generation is aborted when the worker shuts down before it ends: the job goes back to wait. */
@@ -38,7 +40,7 @@ function isPlaceGone(error: unknown): boolean {
  * messages say so, with an error id that matches the log. Cancelled by BullMQ (shutdown past its grace
  * period), the job is handed back to the queue for another worker, which edits the same messages.
  */
-export function createProcessor({ engine, editor, log: rootLog, abortsByMessage, metrics }: ProcessorDeps) {
+export function createProcessor({ engine, editor, log: rootLog, abortsByMessage, metrics, release }: ProcessorDeps) {
   return async (
     job: Job<GenerationJob, GenerationResult>,
     token?: string,
@@ -104,6 +106,7 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
           { tokens: r.tokens, stopReason: r.stopReason, ms: r.durationMs, ttftMs: r.timeToFirstTokenMs },
         ]),
       );
+      await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
       log.info({ stats }, "generation finished");
       metrics.jobs.inc({ outcome: "completed" });
       return Object.fromEntries(results);
@@ -122,6 +125,7 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
         log.error({ err: cause, errorId, permanent }, "generation failed");
         metrics.jobs.inc({ outcome: "failed" });
         metrics.errors.inc({ kind: permanent ? "discord_refused" : "generation" });
+        await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
         // Where the thread is gone or closed to the bot, nothing more is sent: it could only fail again.
         if (!isPlaceGone(cause)) {
           await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
@@ -144,7 +148,7 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
  */
 export async function reportLostJob(
   job: Job<GenerationJob, GenerationResult>,
-  { engine, editor, log, metrics }: ProcessorDeps,
+  { engine, editor, log, metrics, release }: ProcessorDeps,
 ): Promise<void> {
   let data: GenerationJob;
   try {
@@ -159,6 +163,7 @@ export async function reportLostJob(
   );
   metrics.jobs.inc({ outcome: "failed" });
   metrics.errors.inc({ kind: "stalled" });
+  await release(data).catch(() => {});
   const outputs = jobOutputs(job, data, editor, engine.info.models);
   await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
 }

@@ -34,7 +34,7 @@ export class OutputStream {
   private creating: Promise<void> = Promise.resolve();
   private lastView: OutputView | null = null;
   /** A failed create is not tried again: the next one would fail the same way (and count against the bot). */
-  private createError: unknown = null;
+  private createError: Error | null = null;
   private reported = false;
 
   constructor(private readonly options: OutputStreamOptions) {
@@ -118,8 +118,8 @@ export class OutputStream {
               nonceFor(this.options.nonceKey, index),
             );
           } catch (error) {
-            this.createError = error;
-            throw error;
+            this.createError = error instanceof Error ? error : new Error(String(error));
+            throw this.createError;
           }
           this.ids.push(id);
           await this.options.saveMessageIds(this.ids);

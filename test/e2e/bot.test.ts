@@ -291,12 +291,12 @@ describe("delivery after the interaction token expires", () => {
       await fake.waitFor(() => bot.logs.lines.some((l) => l.includes(ix.id) && l.includes("request queued")));
       expect(await bot.gateway?.queue.getJobState(jobIdFor(ix.id))).toBe("waiting");
       fake.expireInteractionToken(ix.id);
-      worker.resume();
+      await worker.resume();
       const [message] = await fake.waitFor(() => finished(botPosts(thread)) && botPosts(thread));
       expect(message?.content).toContain(INSTRUCT_ANSWER);
       expect(fake.interaction(ix.id).tokenExpired).toBe(true);
     } finally {
-      worker.resume();
+      await worker.resume();
     }
   });
 });

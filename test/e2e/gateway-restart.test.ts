@@ -41,7 +41,7 @@ it("jobs queued before the gateway restarts are still delivered, and the new gat
   await fake.waitFor(() => bot.logs.lines.some((l) => l.includes(first.id) && l.includes("request queued")));
 
   await bot.gateway.close();
-  worker.resume();
+  await worker.resume();
   const [answer] = await fake.waitFor(() => {
     const messages = fake.messages(thread);
     return messages.some((m) => /stopped: /.test(m.content)) && messages;

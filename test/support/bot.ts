@@ -48,6 +48,9 @@ export function testConfig(
     MAX_NEW_TOKENS: "64",
     SYSTEM_PROMPT: "You are a helpful assistant.",
     LOG_LEVEL: "debug",
+    // Tests send many requests as one user; the limits test sets its own.
+    USER_COOLDOWN_SECONDS: "0",
+    USER_MAX_IN_FLIGHT: "1000",
     ...env,
   });
 }
