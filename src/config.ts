@@ -21,6 +21,7 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: optional(snowflake),
   DISCORD_GUILD_ID: optional(snowflake),
   DISCORD_API_URL: withDefault(z.url("an http(s) URL such as https://discord.com/api"), "https://discord.com/api"),
+  DISCORD_GLOBAL_RPS: optional(positiveInt(50)),
   REDIS_URL: withDefault(z.string().regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL"), "redis://127.0.0.1:6379"),
   QUEUE_PREFIX: withDefault(z.string().regex(/^[\w{}:.-]{1,64}$/, "1-64 letters, digits, _ - . : { }"), "bvi"),
   BASE_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_BASE_MODEL),
@@ -57,6 +58,11 @@ export interface Config {
     readonly applicationId: string | undefined;
     readonly guildId: string | undefined;
     readonly apiUrl: string;
+    /**
+     * This process's share of Discord's global 50 requests/s per bot token; undefined = the process's
+     * default (gateway 20, worker 30), which adds up to 50 for one gateway and one worker.
+     */
+    readonly globalRps: number | undefined;
   };
   readonly redis: { readonly url: string; readonly prefix: string };
   readonly models: {
@@ -107,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       applicationId: e.DISCORD_APPLICATION_ID,
       guildId: e.DISCORD_GUILD_ID,
       apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ""),
+      globalRps: e.DISCORD_GLOBAL_RPS,
     },
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
     models: {

@@ -12,6 +12,9 @@ import { connectRedis, pingRedis } from "./redis.js";
 import { registerCommands } from "./register.js";
 import { runMain } from "./run-main.js";
 
+/** The gateway's default share of Discord's global 50 requests/s: per request a thread and a header edit. */
+export const GATEWAY_GLOBAL_RPS = 20;
+
 /** A running gateway. */
 export interface Gateway {
   client: Client<true>;
@@ -37,7 +40,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     intents: [GatewayIntentBits.Guilds],
     // As many shards as Discord recommends (required from 2,500 guilds on), all in this process.
     shards: "auto",
-    rest: { api: config.discord.apiUrl },
+    rest: { api: config.discord.apiUrl, globalRequestsPerSecond: config.discord.globalRps ?? GATEWAY_GLOBAL_RPS },
     allowedMentions: { parse: [] },
   });
   const registry = createRegistry("gateway");

@@ -26,6 +26,9 @@ import { createProcessor, reportLostJob } from "./process-job.js";
  */
 const LOCKS = { lockDuration: 8_000, stalledInterval: 4_000, maxStalledCount: 1 } as const;
 
+/** A worker's default share of Discord's global 50 requests/s; with N workers, set DISCORD_GLOBAL_RPS to 30/N. */
+export const WORKER_GLOBAL_RPS = 30;
+
 /** A running worker. */
 export interface GenerationWorker {
   worker: Worker<GenerationJob, GenerationResult>;
@@ -78,7 +81,10 @@ function consume(
   metrics: WorkerMetrics,
   token: string,
 ) {
-  const rest = new REST({ api: config.discord.apiUrl }).setToken(token);
+  const rest = new REST({
+    api: config.discord.apiUrl,
+    globalRequestsPerSecond: config.discord.globalRps ?? WORKER_GLOBAL_RPS,
+  }).setToken(token);
   countRateLimits(rest, metrics.discordRateLimited);
   const abortsByMessage = new Map<string, AbortController>();
   const editor = new LiveEditor(rest, undefined, ({ channelId, messageId, error }) => {
