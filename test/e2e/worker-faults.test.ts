@@ -106,7 +106,7 @@ function expectOneCompletePair(thread: string) {
 describe("a worker that dies or is stopped mid-stream", () => {
   it("SIGKILL: another worker picks the job up within seconds and finishes the same messages", async () => {
     const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1" });
-    const { add, queue } = await harness(config);
+    const { add, queue, events } = await harness(config);
     const doomed = startChildWorker(config);
     await doomed.waitForLog(/models loaded/);
     const thread = fake.createThread(parent.id, { name: "kill" });
@@ -135,6 +135,7 @@ describe("a worker that dies or is stopped mid-stream", () => {
     expectOneCompletePair(thread.id);
     // Lock 8 s + stall check every 4 s: back in work within 12 s of the kill (plus the check's phase).
     expect(recovery).toBeLessThan(15_000);
+    await job.waitUntilFinished(events, 10_000);
     const finished = await queue.getJob(job.id ?? "");
     expect(await finished?.getState()).toBe("completed");
     console.info(`SIGKILL mid-stream: job restarted after ${recovery} ms, both sides final after ${final} ms`);
@@ -142,7 +143,7 @@ describe("a worker that dies or is stopped mid-stream", () => {
 
   it("SIGTERM: an active job past the grace period is handed back, not failed as stalled, and finished by another worker", async () => {
     const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1", SHUTDOWN_GRACE_SECONDS: "1" });
-    const { add, queue } = await harness(config);
+    const { add, queue, events } = await harness(config);
     const leaving = startChildWorker(config);
     await leaving.waitForLog(/models loaded/);
     const thread = fake.createThread(parent.id, { name: "term" });
@@ -167,6 +168,7 @@ describe("a worker that dies or is stopped mid-stream", () => {
     await startInProcessWorker(config);
     await fake.waitFor(bothFinal(thread.id), { timeoutMs: 30_000 });
     expectOneCompletePair(thread.id);
+    await job.waitUntilFinished(events, 10_000);
     const finished = await queue.getJob(job.id ?? "");
     expect(await finished?.getState()).toBe("completed");
     expect(finished?.failedReason ?? "").not.toMatch(/stalled/);
