@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Allowlist } from "./allowlist.js";
 import type { Limits } from "./limits.js";
 
 /** The default base model: Gemma 3 270M pre-trained, Q8_0 GGUF, ungated. */
@@ -13,6 +14,7 @@ const blankToUndefined = (value: unknown) => (typeof value === "string" && value
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess(blankToUndefined, schema.default(fallback as never));
+const idList = z.string().regex(/^\s*(\d{17,20}\s*(,\s*\d{17,20}\s*)*)?$/, "Discord ids separated by commas");
 const positiveInt = (max: number) =>
   z.coerce.number().int("a whole number").min(1, "at least 1").max(max, `at most ${max}`);
 
@@ -34,6 +36,8 @@ const envSchema = z.object({
   USER_COOLDOWN_SECONDS: withDefault(z.coerce.number().min(0, "at least 0").max(3600, "at most 3600"), 5),
   USER_MAX_IN_FLIGHT: withDefault(positiveInt(1000), 2),
   GUILD_MAX_IN_FLIGHT: withDefault(positiveInt(100_000), 20),
+  ALLOWED_CHANNEL_IDS: withDefault(idList, ""),
+  ALLOWED_ROLE_IDS: withDefault(idList, ""),
   SHUTDOWN_GRACE_SECONDS: withDefault(
     z.coerce.number().int("a whole number").min(0, "at least 0").max(3600, "at most 3600"),
     60,
@@ -81,6 +85,8 @@ export interface Config {
   };
   /** Per-user and per-guild request limits. */
   readonly limits: Limits;
+  /** Channels (threads count as their parent) and roles the bot answers; empty = all. */
+  readonly allow: Allowlist;
   /** Health and metrics endpoint; `port` undefined = off. */
   readonly ops: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env["LOG_LEVEL"];
@@ -133,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       userMaxInFlight: e.USER_MAX_IN_FLIGHT,
       guildMaxInFlight: e.GUILD_MAX_IN_FLIGHT,
     },
+    allow: { channelIds: splitIds(e.ALLOWED_CHANNEL_IDS), roleIds: splitIds(e.ALLOWED_ROLE_IDS) },
     ops: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     logLevel: e.LOG_LEVEL,
   });
@@ -146,6 +153,13 @@ export function requireToken(config: Config, processName: string): string {
     );
   }
   return config.discord.token;
+}
+
+function splitIds(list: string): string[] {
+  return list
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -6,6 +6,7 @@ import { readGenerationOptions } from "./discord/generation-options.js";
 import { renderHeader } from "./discord/render-header.js";
 import { enqueue, JOB_VERSION, jobIdFor, waitingCount, type JobKind } from "./jobs.js";
 import { acquireSlot, limitText, releaseSlot } from "./limits.js";
+import { checkAllowlist } from "./allowlist.js";
 import { modelDisplayName } from "./model-name.js";
 import { ZodError } from "zod";
 import { newErrorId, UserError } from "./errors.js";
@@ -23,6 +24,12 @@ export async function submitGeneration(
 ): Promise<void> {
   const request = parseRequest(readGenerationOptions(interaction, promptName), {
     maxNewTokens: config.worker.maxNewTokens,
+  });
+  checkAllowlist(config.allow, {
+    inGuild: interaction.inGuild(),
+    channelId: interaction.channelId,
+    parentId: interaction.channel?.isThread() ? interaction.channel.parentId : null,
+    roleIds: memberRoleIds(interaction),
   });
   const placement: Placement = choosePlacement({
     inGuild: interaction.inGuild(),
@@ -148,6 +155,13 @@ async function queueCall<T>(
 /** A thread name: the command and the prompt's start, on one line, 1 to 100 characters. */
 export function threadName(kind: JobKind, prompt: string): string {
   return oneLine(`${kind}: ${prompt}`, 100) || kind;
+}
+
+/** The member's role ids, whether discord.js has the member cached or only the raw payload. */
+function memberRoleIds(interaction: ChatInputCommandInteraction): string[] {
+  const roles = interaction.member?.roles;
+  if (roles === undefined) return [];
+  return Array.isArray(roles) ? roles : [...roles.cache.keys()];
 }
 
 function rawChannelType(interaction: ChatInputCommandInteraction): ChannelType | null {
