@@ -110,3 +110,39 @@ describe("the thread goes away mid-stream", () => {
     await expectStoppedWithoutRetry(jobId);
   });
 });
+
+describe("Discord throttles and errors", () => {
+  it("429 bursts and 5xx answers: no duplicate message, the final text is the whole output", async () => {
+    const parent = fake.createChannel(guildId, { name: "busy" });
+    const thread = fake.createThread(parent.id, { name: "t" });
+    const path = new RegExp(`/channels/${thread.id}/messages`);
+    fake.injectFault({ method: "POST", path, status: 429, retryAfter: 0.2, times: 3 });
+    fake.injectFault({ method: "PATCH", path, status: 502, times: 2 });
+    fake.injectFault({ method: "POST", path, status: 503, times: 1 });
+    const data: GenerationJob = {
+      v: JOB_VERSION,
+      kind: "complete",
+      prompt: BASE_PATHS.code.prompt,
+      sampling: { temperature: 0, maxTokens: 64, seed: 1 },
+      pairId: "default",
+      requestedBy: { userId: "100000000000000001", displayName: "Ada" },
+      interactionId: String(1_800_000_000_000_000_000n + nextId++),
+      target: { guildId, channelId: thread.id, outputs: {} },
+      createdAt: Date.now(),
+    };
+    const job = await queue.add("complete", data, { ...jobOptions, jobId: jobIdFor(data.interactionId) });
+    const result = await job.waitUntilFinished(events, 30_000);
+    const messages = fake.messages(thread.id);
+    expect(messages.length).toBe((await queue.getJob(job.id ?? ""))?.data.target.outputs.base?.length);
+    expect(new Set(messages.map((m) => m.nonce)).size).toBe(messages.length);
+    expect(messages.at(-1)?.content).toMatch(/stopped: token limit \(64\)$/);
+    const shown = messages.map((m) => m.content).join("\n");
+    const line = 'print("the quick brown fox jumps over the lazy dog")';
+    expect(shown.split(line).length - 1).toBe((result.base?.text ?? "").split(line).length - 1);
+    // The faults were met, and ridden out.
+    expect(fake.rateLimitHits.filter((hit) => hit.path.includes(thread.id)).length).toBe(3);
+    expect(fake.errors.filter((e) => e.path.includes(thread.id) && e.status >= 500)).toHaveLength(3);
+    const invalid = fake.errors.filter((e) => e.path.includes(thread.id) && e.status >= 400 && e.status < 500);
+    expect(invalid).toHaveLength(0);
+  });
+});
