@@ -1,57 +1,78 @@
-import { MessageFlags, type Interaction } from "discord.js";
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from "discord.js";
 import { claimInteraction } from "./claim-interaction.js";
 import type { Command, CommandContext } from "./command.js";
+import { stopButtonTarget } from "./discord/stop-button.js";
 import { internalErrorText, newErrorId, UserError } from "./errors.js";
+import { handleStop } from "./handle-stop.js";
+
+type Handled = ChatInputCommandInteraction | ButtonInteraction;
 
 /**
- * Runs the command an interaction names and makes sure it ends in an answer: a user error reaches
- * the user (ephemeral where still possible), anything else is logged with an error id the user sees.
+ * Routes slash commands and the Stop button, and makes sure each interaction ends in an answer: a user
+ * error reaches the user (ephemeral where still possible), anything else is logged with an error id the
+ * user sees. A replayed interaction is ignored.
  */
 export async function routeInteraction(
   interaction: Interaction,
   commands: ReadonlyMap<string, Command>,
   context: CommandContext,
 ): Promise<void> {
-  if (!interaction.isChatInputCommand()) return;
-  const command = commands.get(interaction.commandName);
-  const log = context.log.child({
-    interactionId: interaction.id,
-    userId: interaction.user.id,
-    command: interaction.commandName,
-  });
+  let name: string;
+  let run: (context: CommandContext) => Promise<void>;
+  if (interaction.isChatInputCommand()) {
+    name = interaction.commandName;
+    const command = commands.get(name);
+    run = command
+      ? (ctx) => command.execute(interaction, ctx)
+      : () =>
+          Promise.reject(
+            new UserError("I don't know that command any more. It may have been removed; try again in a minute."),
+          );
+  } else if (interaction.isButton() && stopButtonTarget(interaction.customId) !== null) {
+    name = "stop";
+    const target = stopButtonTarget(interaction.customId) ?? "";
+    run = (ctx) => handleStop(interaction, target, ctx);
+  } else {
+    return;
+  }
+  const log = context.log.child({ interactionId: interaction.id, userId: interaction.user.id, command: name });
   if (!(await claimInteraction(context.redis, context.config.redis.prefix, interaction.id))) {
     // Already answered (Discord replays an interaction after a gateway resume): answering again would
     // fail with 40060 and must not touch the first answer.
     log.info("interaction seen before; ignored");
-    context.metrics.interactions.inc({ command: interaction.commandName, outcome: "duplicate" });
+    context.metrics.interactions.inc({ command: name, outcome: "duplicate" });
     return;
   }
   try {
-    if (!command)
-      throw new UserError("I don't know that command any more. It may have been removed; try again in a minute.");
-    await command.execute(interaction, { ...context, log });
-    context.metrics.interactions.inc({ command: interaction.commandName, outcome: "queued" });
+    await run({ ...context, log });
+    context.metrics.interactions.inc({ command: name, outcome: "handled" });
   } catch (error) {
     let text: string;
     if (error instanceof UserError) {
       text = error.message;
       log.info({ reason: error.message }, "request refused");
-      context.metrics.interactions.inc({ command: interaction.commandName, outcome: "refused" });
+      context.metrics.interactions.inc({ command: name, outcome: "refused" });
     } else {
       const errorId = newErrorId();
       text = internalErrorText(errorId);
       log.error({ err: error, errorId }, "command failed");
-      context.metrics.interactions.inc({ command: interaction.commandName, outcome: "failed" });
+      context.metrics.interactions.inc({ command: name, outcome: "failed" });
       context.metrics.errors.inc({ kind: "command" });
     }
-    try {
-      if (interaction.deferred || interaction.replied) {
-        await interaction.editReply({ content: text, embeds: [], components: [], allowedMentions: { parse: [] } });
-      } else {
-        await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      }
-    } catch (replyError) {
-      log.error({ err: replyError }, "could not tell the user about a failure");
-    }
+    await tellUser(interaction, text).catch((replyError: unknown) =>
+      log.error({ err: replyError }, "could not tell the user about a failure"),
+    );
+  }
+}
+
+/** Answers where the answer belongs: the command's own reply, else an ephemeral message. */
+async function tellUser(interaction: Handled, text: string): Promise<void> {
+  const safe = { allowedMentions: { parse: [] } };
+  if (!interaction.deferred && !interaction.replied) {
+    await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, ...safe });
+  } else if (interaction.isChatInputCommand()) {
+    await interaction.editReply({ content: text, embeds: [], components: [], ...safe });
+  } else {
+    await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, ...safe });
   }
 }

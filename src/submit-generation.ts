@@ -4,6 +4,7 @@ import { choosePlacement, type Placement } from "./discord/placement.js";
 import { oneLine } from "./discord/labels.js";
 import { readGenerationOptions } from "./discord/generation-options.js";
 import { renderHeader } from "./discord/render-header.js";
+import { stopButtonRow } from "./discord/stop-button.js";
 import { enqueue, JOB_VERSION, jobIdFor, waitingCount, type JobKind } from "./jobs.js";
 import { acquireSlot, limitText, releaseSlot } from "./limits.js";
 import { checkAllowlist } from "./allowlist.js";
@@ -77,7 +78,11 @@ async function queueRequest(
     waiting: await queueCall(() => waitingCount(queue), { log, metrics }, NOT_QUEUED),
     placement,
   };
-  const reply = await interaction.editReply({ embeds: [renderHeader(header)], allowedMentions: { parse: [] } });
+  const reply = await interaction.editReply({
+    embeds: [renderHeader(header)],
+    components: [stopButtonRow(interaction.id)],
+    allowedMentions: { parse: [] },
+  });
 
   let channelId = interaction.channelId;
   if (placement.mode === "thread") {
@@ -94,7 +99,11 @@ async function queueRequest(
       }
       log.warn({ channelId, code: error.code }, "thread refused; answering in place");
       placement = { mode: "inPlace", why: "noPermission" };
-      await interaction.editReply({ embeds: [renderHeader({ ...header, placement })], allowedMentions: { parse: [] } });
+      await interaction.editReply({
+        embeds: [renderHeader({ ...header, placement })],
+        components: [stopButtonRow(interaction.id)],
+        allowedMentions: { parse: [] },
+      });
     }
   }
 

@@ -7,6 +7,7 @@ import { loadConfig, requireToken, type Config } from "../src/config.js";
 import { LiveEditor } from "../src/discord/live-editor.js";
 import { jobIdFor, QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/jobs.js";
 import { releaseSlot } from "../src/limits.js";
+import { listenForStops, stoppedBefore } from "../src/stop-requests.js";
 import { Engine } from "../src/llm/engine.js";
 import { resolveModel } from "../src/llm/resolve-model.js";
 import { createLogger, type Logger } from "../src/log.js";
@@ -15,7 +16,7 @@ import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/
 import { startOpsServer, type OpsServer } from "../src/ops/ops-server.js";
 import { connectRedis, pingRedis } from "../src/redis.js";
 import { runMain } from "../src/run-main.js";
-import { createProcessor, reportLostJob } from "./process-job.js";
+import { createProcessor, reportLostJob, stopReason } from "./process-job.js";
 
 /**
  * Lock and stall settings. BullMQ renews a job's lock every `lockDuration / 2` from a timer; generation
@@ -73,7 +74,7 @@ async function loadEngine(config: Config, log: Logger, options: WorkerOptions): 
 }
 
 /** Consumes the queue with the loaded engine; concurrency = sequences per context. */
-function consume(
+async function consume(
   config: Config,
   log: Logger,
   engine: Engine,
@@ -98,7 +99,15 @@ function consume(
       guildId: job.target.guildId,
       requestId: jobIdFor(job.interactionId),
     });
-  const deps = { engine, editor, log, abortsByMessage, metrics, release };
+  const deps = {
+    engine,
+    editor,
+    log,
+    abortsByMessage,
+    metrics,
+    release,
+    stoppedBefore: (jobId: string) => stoppedBefore(connection, config.redis.prefix, jobId),
+  };
   const worker = new Worker<GenerationJob, GenerationResult>(QUEUE_NAME, createProcessor(deps), {
     ...LOCKS,
     connection,
@@ -113,7 +122,11 @@ function consume(
     // A job failed by the stall check never reached our processor's failure path.
     if (job && /stalled/i.test(err.message)) void reportLostJob(job, deps);
   });
-  return { worker, editor };
+  // Stop buttons: the gateway publishes; whichever worker runs the job cancels it.
+  const unlisten = await listenForStops(connection, config.redis.prefix, ({ jobId, by }) => {
+    if (worker.cancelJob(jobId, stopReason(by))) log.info({ jobId, by }, "stopping a generation");
+  });
+  return { worker, editor, unlisten };
 }
 
 /**
@@ -126,7 +139,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
   const metrics = createWorkerMetrics(registry);
   const connection = connectRedis(config.redis.url, "worker");
   connection.on("error", (err) => log.warn({ err }, "redis connection error"));
-  let running: ReturnType<typeof consume> | null = null;
+  let running: Awaited<ReturnType<typeof consume>> | null = null;
   let ops: OpsServer | null = null;
   let engine: Engine | null = null;
   try {
@@ -144,14 +157,14 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
       log.info({ port: ops.port }, "health and metrics endpoint listening");
     }
     engine = await loadEngine(config, log, options);
-    running = consume(config, log, engine, connection, metrics, token);
+    running = await consume(config, log, engine, connection, metrics, token);
   } catch (error) {
     await engine?.dispose();
     await ops?.close();
     connection.disconnect();
     throw error;
   }
-  const { worker, editor } = running;
+  const { worker, editor, unlisten } = running;
   const loaded = engine;
   return {
     worker,
@@ -166,6 +179,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
       await worker.close();
       clearTimeout(grace);
       editor.close();
+      await unlisten();
       await loaded.dispose();
       await connection.quit().catch(() => connection.disconnect());
       await ops?.close();

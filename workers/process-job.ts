@@ -17,6 +17,13 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   /** Frees the requester's in-flight slot once a job has ended for good. */
   release: (job: GenerationJob) => Promise<void>;
+  /** Who pressed Stop on a job before any worker started it, if anyone. */
+  stoppedBefore: (jobId: string) => Promise<string | null>;
+}
+
+/** The reason BullMQ's cancel carries when a member pressed Stop: `stop:<who>`. */
+export function stopReason(by: string): string {
+  return `stop:${by}`;
 }
 
 /** The reason a generation is aborted when the worker shuts down before it ends: the job goes back to wait. */
@@ -40,7 +47,15 @@ function isPlaceGone(error: unknown): boolean {
  * messages say so, with an error id that matches the log. Cancelled by BullMQ (shutdown past its grace
  * period), the job is handed back to the queue for another worker, which edits the same messages.
  */
-export function createProcessor({ engine, editor, log: rootLog, abortsByMessage, metrics, release }: ProcessorDeps) {
+export function createProcessor({
+  engine,
+  editor,
+  log: rootLog,
+  abortsByMessage,
+  metrics,
+  release,
+  stoppedBefore,
+}: ProcessorDeps) {
   return async (
     job: Job<GenerationJob, GenerationResult>,
     token?: string,
@@ -62,8 +77,24 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
       channelId: data.target.channelId,
       attempt,
     });
+    // `abort` ends the attempt (shutdown, Discord refusing); `stop` ends the generation (a member pressed Stop).
     const abort = new AbortController();
-    signal?.addEventListener("abort", () => abort.abort(new HandBack("worker shutting down")), { once: true });
+    const stop = new AbortController();
+    let stoppedBy = (await stoppedBefore(job.id ?? "").catch(() => null)) ?? undefined;
+    if (stoppedBy !== undefined) stop.abort();
+    signal?.addEventListener(
+      "abort",
+      () => {
+        const reason: unknown = signal.reason;
+        if (typeof reason === "string" && reason.startsWith("stop:")) {
+          stoppedBy = reason.slice("stop:".length);
+          stop.abort();
+        } else {
+          abort.abort(new HandBack("worker shutting down"));
+        }
+      },
+      { once: true },
+    );
     const outputs = jobOutputs(
       job,
       data,
@@ -87,11 +118,11 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
             const result = await engine.generate(side, {
               prompt: data.prompt,
               sampling: data.sampling,
-              signal: abort.signal,
+              signal: AbortSignal.any([abort.signal, stop.signal]),
               onText: (text) => stream.update(text),
             });
             if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
-            await abortable(stream.finish(result), abort.signal);
+            await abortable(stream.finish(result, stoppedBy), abort.signal);
             observeSide(metrics, side, result);
             return [side, result];
           } catch (error) {
@@ -107,7 +138,10 @@ export function createProcessor({ engine, editor, log: rootLog, abortsByMessage,
         ]),
       );
       await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
-      log.info({ stats }, "generation finished");
+      log.info(
+        { stats, stoppedBy },
+        stoppedBy === undefined ? "generation finished" : "generation stopped by a member",
+      );
       metrics.jobs.inc({ outcome: "completed" });
       return Object.fromEntries(results);
     } catch (error) {

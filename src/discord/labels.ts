@@ -23,7 +23,7 @@ export function kindTitle(kind: JobKind): string {
 }
 
 /** Why a side stopped, in words. */
-export function stopReasonText(reason: StopReason, maxTokens: number): string {
+export function stopReasonText(reason: StopReason, maxTokens: number, stoppedBy?: string): string {
   switch (reason) {
     case "endOfTurn":
       return "end of turn";
@@ -32,17 +32,17 @@ export function stopReasonText(reason: StopReason, maxTokens: number): string {
     case "stopSequence":
       return "stop sequence";
     case "aborted":
-      return "stopped early";
+      return stoppedBy === undefined ? "stopped early" : `${stoppedBy} pressed Stop`;
   }
 }
 
 /** The stats line under a finished side: tokens, tokens/s, time to first token, why it stopped. */
-export function statsText(result: SideResult, maxTokens: number): string {
+export function statsText(result: SideResult, maxTokens: number, stoppedBy?: string): string {
   const seconds = result.durationMs / 1000;
   const rate = seconds > 0 ? (result.tokens / seconds).toFixed(1) : "–";
   const ttft = result.timeToFirstTokenMs === null ? "–" : `${result.timeToFirstTokenMs} ms`;
   const tokens = `${result.tokens} token${result.tokens === 1 ? "" : "s"}`;
-  return `${tokens} · ${rate} tok/s · first token ${ttft} · stopped: ${stopReasonText(result.stopReason, maxTokens)}`;
+  return `${tokens} · ${rate} tok/s · first token ${ttft} · stopped: ${stopReasonText(result.stopReason, maxTokens, stoppedBy)}`;
 }
 
 /** Shortens `text` to `max` characters with an ellipsis, on one line. */

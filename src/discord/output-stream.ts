@@ -4,7 +4,7 @@ import type { LiveEditor } from "./live-editor.js";
 import { renderOutput, type OutputView } from "./render-output.js";
 
 /** What an output stream needs to know besides the text. */
-export type OutputFrame = Omit<OutputView, "phase" | "text" | "result" | "failure">;
+export type OutputFrame = Omit<OutputView, "phase" | "text" | "result" | "failure" | "stoppedBy">;
 
 export interface OutputStreamOptions {
   editor: LiveEditor;
@@ -57,8 +57,9 @@ export class OutputStream {
   }
 
   /** Shows the final text with its stats; resolves once every message has its final content. */
-  finish(result: SideResult): Promise<void> {
-    return this.settle({ ...this.options.frame, phase: "done", text: result.text, result });
+  finish(result: SideResult, stoppedBy?: string): Promise<void> {
+    const view: OutputView = { ...this.options.frame, phase: "done", text: result.text, result };
+    return this.settle(stoppedBy === undefined ? view : { ...view, stoppedBy });
   }
 
   /** Replaces the output with a failure notice (keeping any text already shown). */

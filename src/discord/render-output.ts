@@ -23,6 +23,8 @@ export interface OutputView {
   result?: SideResult;
   /** With phase "failed": what to tell the user. */
   failure?: string;
+  /** Who pressed Stop, when someone did. */
+  stoppedBy?: string;
 }
 
 /** The body a side shows: the base side shows the prompt in bold, then where the model took over. */
@@ -41,7 +43,7 @@ function statusLine(view: OutputView): string {
     case "generating":
       return "-# ✍️ generating…";
     case "done":
-      return view.result ? `-# ${statsText(view.result, view.maxTokens)}` : "-# done";
+      return view.result ? `-# ${statsText(view.result, view.maxTokens, view.stoppedBy)}` : "-# done";
     case "failed":
       return `⚠️ ${view.failure ?? "This generation failed."}`;
   }

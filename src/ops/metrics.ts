@@ -34,7 +34,7 @@ export function createGatewayMetrics(registry: Registry, queueDepth: () => Promi
     ...createCommonMetrics(registry),
     interactions: new Counter({
       name: "bvi_interactions_total",
-      help: "Slash commands handled, by command and outcome (queued, refused, failed)",
+      help: "Slash commands and Stop buttons, by command and outcome (handled, refused, failed, duplicate)",
       labelNames: ["command", "outcome"] as const,
       registers: [registry],
     }),

@@ -80,7 +80,7 @@ describe("health and metrics endpoints", () => {
     await fake.waitFor(() => fake.messages(thread).some((m) => /stopped: /.test(m.content)));
 
     const gateway = (await get(bot.gateway?.opsPort, "/metrics")).text;
-    expect(sample(gateway, "bvi_interactions_total", { command: "complete", outcome: "queued" })).toBe(1);
+    expect(sample(gateway, "bvi_interactions_total", { command: "complete", outcome: "handled" })).toBe(1);
     expect(sample(gateway, "bvi_queue_depth", { state: "completed" })).toBeGreaterThanOrEqual(1);
     expect(sample(gateway, "bvi_interaction_ack_seconds_count")).toBe(1);
 

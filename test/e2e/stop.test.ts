@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobIdFor } from "../../src/jobs.js";
+import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { FakeDiscord, Permission, type FakeChannel, type FakeUser } from "../support/fake-discord/index.js";
+
+let fake: FakeDiscord;
+let models: Awaited<ReturnType<typeof testModels>>;
+let bot: RunningBot;
+let channel: FakeChannel;
+let ada: FakeUser;
+let bob: FakeUser;
+let mod: FakeUser;
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  models = await testModels();
+  const guild = fake.createGuild();
+  channel = fake.createChannel(guild.id);
+  [ada, bob, mod] = [
+    fake.createUser({ username: "ada" }),
+    fake.createUser({ username: "bob" }),
+    fake.createUser({ username: "mod" }),
+  ];
+  bot = await startBot(testConfig(fake, models, { MAX_NEW_TOKENS: "8192" }));
+});
+
+afterAll(async () => {
+  await bot?.close();
+  await fake?.close();
+  await models?.cleanup();
+});
+
+const headerOf = (id: string) => fake.interaction(id).originalMessage;
+const replyText = (id: string) =>
+  (fake.interaction(id).responses[0]?.data as { content?: string } | undefined)?.content ?? "";
+const pressStop = (headerId: string, user: FakeUser, memberPermissions?: bigint) =>
+  fake.invokeComponent({
+    customId: `stop:${headerId}`,
+    messageId: headerOf(headerId)?.id ?? "",
+    user,
+    ...(memberPermissions ? { memberPermissions } : {}),
+  });
+
+describe("the Stop button", () => {
+  it("is on every request; others may not use it; the requester removes a waiting job", async () => {
+    const worker = bot.worker?.worker;
+    if (!worker || !bot.gateway) throw new Error("bot not running");
+    await worker.pause();
+    try {
+      const ix = await fake.invokeCommand({
+        name: "compare",
+        options: [{ name: "prompt", value: "hi" }],
+        channelId: channel.id,
+        user: ada,
+      });
+      await fake.waitFor(() => bot.logs.lines.some((l) => l.includes(ix.id) && l.includes("request queued")));
+      expect(JSON.stringify(headerOf(ix.id)?.components)).toContain(`stop:${ix.id}`);
+
+      const byBob = await pressStop(ix.id, bob);
+      await fake.waitFor(() => fake.interaction(byBob.id).acknowledged);
+      expect(fake.interaction(byBob.id).ephemeral).toBe(true);
+      expect(replyText(byBob.id)).toMatch(/Only the member who asked, or a member with Manage Messages/);
+
+      const byAda = await pressStop(ix.id, ada);
+      await fake.waitFor(() => (headerOf(ix.id)?.components.length ?? 1) === 0);
+      const footer = (headerOf(ix.id)?.embeds[0] as { footer?: { text: string } }).footer?.text;
+      expect(footer).toBe("Stopped by ada before it started.");
+      expect(fake.interaction(byAda.id).acknowledged).toBe(true);
+      expect(await bot.gateway.queue.getJob(jobIdFor(ix.id))).toBeUndefined();
+    } finally {
+      await worker.resume();
+    }
+  });
+
+  it("a member with Manage Messages stops an active generation within a second; the thread says who", async () => {
+    const ix = await fake.invokeCommand({
+      name: "complete",
+      options: [
+        { name: "text", value: "Tell me a story" },
+        { name: "temperature", value: 0 },
+        { name: "max_tokens", value: 8192 },
+      ],
+      channelId: channel.id,
+      user: ada,
+    });
+    const thread = await fake.waitFor(() => headerOf(ix.id)?.threadId);
+    await fake.waitFor(() => fake.messages(thread).some((m) => /and so on/.test(m.content)));
+    const pressed = Date.now();
+    await pressStop(ix.id, mod, Permission.ManageMessages | Permission.ViewChannel);
+    const last = await fake.waitFor(
+      () => fake.messages(thread).find((m) => /stopped: mod pressed Stop$/.test(m.content)),
+      { timeoutMs: 10_000 },
+    );
+    // From the press to the thread showing who stopped it.
+    expect((last.editedAt ?? last.createdAt) - pressed).toBeLessThan(1_000);
+    const tokens = Number(/-# (\d+) tokens/.exec(last.content)?.[1]);
+    expect(tokens).toBeGreaterThan(0);
+    expect(tokens).toBeLessThan(8192);
+    expect((headerOf(ix.id)?.embeds[0] as { footer?: { text: string } }).footer?.text).toBe("Stopped by mod.");
+  });
+});
