@@ -2,8 +2,9 @@ import type { Command } from "../src/command.js";
 import ask from "./ask.js";
 import compare from "./compare.js";
 import complete from "./complete.js";
+import queueStatus from "./queue-status.js";
 
 /** Every slash command the bot has, by name. */
 export const commands: ReadonlyMap<string, Command> = new Map(
-  [compare, ask, complete].map((command) => [command.data.toJSON().name, command] as const),
+  [compare, ask, complete, queueStatus].map((command) => [command.data.toJSON().name, command] as const),
 );

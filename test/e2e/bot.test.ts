@@ -82,10 +82,31 @@ async function runCommand(
 
 describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, fake Discord)", () => {
   it("registers its commands globally, usable in servers and DMs, with the Guilds intent only", () => {
-    const commands = fake.commands();
-    expect(commands.map((c) => c.name).sort()).toEqual(["ask", "compare", "complete"]);
-    for (const command of commands) expect(command.contexts).toEqual([0, 1]);
+    const commands = new Map(fake.commands().map((c) => [c.name, c]));
+    expect([...commands.keys()].sort()).toEqual(["ask", "compare", "complete", "queue-status"]);
+    for (const name of ["ask", "compare", "complete"]) expect(commands.get(name)?.contexts).toEqual([0, 1]);
+    // The admin command: servers only, and only for members with Manage Server unless an admin says otherwise.
+    expect(commands.get("queue-status")).toMatchObject({ contexts: [0], default_member_permissions: "32" });
     expect(fake.identifies.at(-1)?.intents).toBe(1);
+  });
+
+  it("/queue-status shows an admin the queue, the workers online and the limits, ephemerally", async () => {
+    const ix = await fake.invokeCommand({
+      name: "queue-status",
+      channelId: general.id,
+      user: ada,
+      memberPermissions: 32n,
+    });
+    const reply = await fake.waitFor(() => {
+      const original = fake.interaction(ix.id).originalMessage;
+      return original && !original.loading && original;
+    });
+    expect(fake.interaction(ix.id).ephemeral).toBe(true);
+    expect(reply.content).toMatch(/\*\*Queue\*\* \d+ waiting · \d+ generating/);
+    expect(reply.content).toContain("**Workers online** 1");
+    expect(reply.content).toContain(
+      "**Limits** 0 s between a member's requests · 1000 at once per member · 20 at once per server",
+    );
   });
 
   it("registers in one guild when DISCORD_GUILD_ID is set", async () => {
@@ -98,7 +119,7 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
         .commands(guild.id)
         .map((c) => c.name)
         .sort(),
-    ).toEqual(["ask", "compare", "complete"]);
+    ).toEqual(["ask", "compare", "complete", "queue-status"]);
   });
 
   it("/compare: a public header, a thread, and a labelled pair that ends complete with stats", async () => {
