@@ -225,6 +225,9 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
     const [message] = await fake.waitFor(() => finished(botPosts(thread)) && botPosts(thread));
     expect(message?.content).toContain("@everyone");
     expect(message?.content).toContain("<@&123456789012345678>");
+    expect(message?.content).toContain("https://example.com/x");
+    // SUPPRESS_EMBEDS: links in model output do not unfurl.
+    expect((message?.flags ?? 0) & 4).toBe(4);
     expect(fake.unsafeMentions).toEqual([]);
   });
 

@@ -146,3 +146,38 @@ describe("Discord throttles and errors", () => {
     expect(invalid).toHaveLength(0);
   });
 });
+
+describe("Discord answers after the REST timeout", () => {
+  it("a create that Discord made but answered too late is retried with its nonce: one message, not two", async () => {
+    const parent = fake.createChannel(guildId, { name: "slow" });
+    const thread = fake.createThread(parent.id, { name: "t" });
+    // @discordjs/rest gives up on a request after 15 s and sends it again.
+    fake.injectFault({
+      method: "POST",
+      path: new RegExp(`/channels/${thread.id}/messages$`),
+      status: 503,
+      respondLateMs: 16_000,
+      times: 1,
+    });
+    const data: GenerationJob = {
+      v: JOB_VERSION,
+      kind: "ask",
+      prompt: "hi",
+      sampling: { temperature: 0, maxTokens: 16, seed: 1 },
+      pairId: "default",
+      requestedBy: { userId: "100000000000000001", displayName: "Ada" },
+      interactionId: String(1_800_000_000_000_000_000n + nextId++),
+      target: { guildId, channelId: thread.id, outputs: {} },
+      createdAt: Date.now(),
+    };
+    const job = await queue.add("ask", data, { ...jobOptions, jobId: jobIdFor(data.interactionId) });
+    await job.waitUntilFinished(events, 40_000);
+    const creates = fake.requests.filter(
+      (r) => r.method === "POST" && r.path.endsWith(`/channels/${thread.id}/messages`),
+    );
+    expect(creates.length).toBe(2);
+    const messages = fake.messages(thread.id);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.content).toMatch(/stopped: end of turn$/);
+  }, 60_000);
+});

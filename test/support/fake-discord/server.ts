@@ -136,7 +136,11 @@ export async function handleRequest(deps: PipelineDeps, req: IncomingMessage, re
     record.authorized = auth === `Bot ${deps.ctx.app.token}`;
     if (route.auth && !record.authorized) throw errors.unauthorized();
     const f = fault(deps, method, path);
-    if (f) {
+    let lateMs = 0;
+    if (f?.spec.respondLateMs !== undefined) {
+      f.remaining -= 1;
+      lateMs = f.spec.respondLateMs;
+    } else if (f) {
       f.remaining -= 1;
       if (f.spec.delayMs) await sleep(f.spec.delayMs);
       if (f.spec.status === 429) {
@@ -195,6 +199,7 @@ export async function handleRequest(deps: PipelineDeps, req: IncomingMessage, re
       files: parsed.files,
     };
     const result = await route.handler(request);
+    if (lateMs > 0) await sleep(lateMs);
     finish(result.status, result.body);
   } catch (error) {
     if (error instanceof ApiError) return finish(error.status, error.body());

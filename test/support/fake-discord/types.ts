@@ -294,6 +294,11 @@ export interface FaultSpec {
   times?: number | undefined;
   /** Delay before the fault response, to simulate slowness. */
   delayMs?: number | undefined;
+  /**
+   * Instead of failing: handle the request normally but answer only after this many ms (`status` is
+   * ignored), as when Discord did the work and the answer came back too late for the client.
+   */
+  respondLateMs?: number | undefined;
   /** Retry-After (seconds) for 429 faults (default 0.1). */
   retryAfter?: number | undefined;
   /** For 429 faults: pretend it is the global limit. */
