@@ -1,16 +1,16 @@
 import { Client, Events, GatewayIntentBits } from "discord.js";
 import type { Redis } from "ioredis";
-import { loadConfig, requireToken, type Config } from "./config.js";
+import { requireToken, type Config } from "./config.js";
 import { routeInteraction } from "./interaction-router.js";
 import { openQueue, type GenerationQueue } from "./jobs.js";
 import { loadCommands } from "./load-commands.js";
-import { createLogger, type Logger } from "./log.js";
+import type { Logger } from "./log.js";
 import { createGatewayMetrics, createRegistry } from "./ops/metrics.js";
 import { countRateLimits } from "./ops/count-rate-limits.js";
 import { startOpsServer } from "./ops/ops-server.js";
 import { connectRedis, pingRedis } from "./redis.js";
 import { registerCommands } from "./register.js";
-import { runMain } from "./run-main.js";
+import { runService } from "./run-main.js";
 
 /** The gateway's default share of Discord's global 50 requests/s: per request a thread and a header edit. */
 export const GATEWAY_GLOBAL_RPS = 20;
@@ -95,20 +95,4 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   };
 }
 
-runMain(import.meta.url, "gateway", async () => {
-  const config = loadConfig();
-  const log = createLogger("gateway", config.logLevel);
-  const gateway = await startGateway(config, log);
-  const stop = (signal: string) => {
-    log.info({ signal }, "shutting down");
-    gateway.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-});
+runService(import.meta.url, "gateway", startGateway);

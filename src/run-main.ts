@@ -1,5 +1,6 @@
 import { pathToFileURL } from "node:url";
-import { ConfigError } from "./config.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
 
 /**
  * Runs `main` when the module at `moduleUrl` is the process's entry point (not when imported).
@@ -15,5 +16,33 @@ export function runMain(moduleUrl: string, name: string, main: () => Promise<voi
     }
     process.stderr.write(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
+  });
+}
+
+/**
+ * Runs a long-lived process (gateway or worker) as the entry point: loads the configuration, starts it,
+ * and on SIGINT/SIGTERM closes it in order and exits (0, or 1 if closing failed).
+ */
+export function runService(
+  moduleUrl: string,
+  name: string,
+  start: (config: Config, log: Logger) => Promise<{ close(): Promise<void> }>,
+): void {
+  runMain(moduleUrl, name, async () => {
+    const config = loadConfig();
+    const log = createLogger(name, config.logLevel);
+    const service = await start(config, log);
+    const stop = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      service.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
   });
 }

@@ -3,19 +3,19 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { REST } from "discord.js";
 import type { Redis } from "ioredis";
-import { loadConfig, requireToken, type Config } from "../src/config.js";
+import { requireToken, type Config } from "../src/config.js";
 import { LiveEditor } from "../src/discord/live-editor.js";
 import { jobIdFor, QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/jobs.js";
 import { releaseSlot } from "../src/limits.js";
 import { listenForStops, stoppedBefore } from "../src/stop-requests.js";
 import { Engine } from "../src/llm/engine.js";
 import { resolveModel } from "../src/llm/resolve-model.js";
-import { createLogger, type Logger } from "../src/log.js";
+import type { Logger } from "../src/log.js";
 import { countRateLimits } from "../src/ops/count-rate-limits.js";
 import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/ops/metrics.js";
 import { startOpsServer, type OpsServer } from "../src/ops/ops-server.js";
 import { connectRedis, pingRedis } from "../src/redis.js";
-import { runMain } from "../src/run-main.js";
+import { runService } from "../src/run-main.js";
 import { createProcessor, reportLostJob, stopReason } from "./process-job.js";
 
 /**
@@ -188,20 +188,4 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
   };
 }
 
-runMain(import.meta.url, "worker", async () => {
-  const config = loadConfig();
-  const log = createLogger("worker", config.logLevel);
-  const running = await startWorker(config, log);
-  const stop = (signal: string) => {
-    log.info({ signal }, "shutting down: finishing active jobs");
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-});
+runService(import.meta.url, "worker", startWorker);

@@ -161,7 +161,9 @@ export function createProcessor({
         metrics.errors.inc({ kind: permanent ? "discord_refused" : "generation" });
         await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
         // Where the thread is gone or closed to the bot, nothing more is sent: it could only fail again.
-        if (!isPlaceGone(cause)) {
+        if (isPlaceGone(cause)) {
+          editor.discard(data.target.channelId);
+        } else {
           await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
         }
       } else {

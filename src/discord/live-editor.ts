@@ -69,6 +69,16 @@ export class LiveEditor {
     return message.id;
   }
 
+  /** Drops every update not yet sent to a channel (its settles are rejected): the place is gone. */
+  discard(channelId: string): void {
+    const state = this.channels.get(channelId);
+    if (!state) return;
+    for (const pending of state.pending.values()) {
+      for (const waiter of pending.waiters) waiter.reject(new Error("channel discarded"));
+    }
+    state.pending.clear();
+  }
+
   /** Stops all timers; pending updates are dropped and pending settles rejected. */
   close(): void {
     this.closed = true;

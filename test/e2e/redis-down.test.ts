@@ -1,26 +1,16 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord } from "../support/fake-discord/index.js";
+import { freePort } from "../support/queue.js";
 
 let fake: FakeDiscord;
 let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 beforeAll(async () => {
   fake = await FakeDiscord.start();
   models = await testModels();
-  const config = testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, HEALTH_PORT: "0" });
+  const config = testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, HEALTH_PORT: "0" });
   bot = await startBot(config, { worker: false });
 });
 

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord } from "../support/fake-discord/index.js";
+import { freePort } from "../support/queue.js";
 
 let fake: FakeDiscord;
 let models: Awaited<ReturnType<typeof testModels>>;
@@ -14,15 +14,6 @@ let bot: RunningBot;
 let dir: string;
 let port: number;
 let redis: ChildProcess | null = null;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** This test's own Redis, with AOF fsync on every write, so a restart keeps every acknowledged job. */
 async function startRedis(): Promise<void> {
@@ -68,7 +59,6 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "bvi-redis-"));
   port = await freePort();
   await startRedis();
-  const back = Date.now();
   fake = await FakeDiscord.start();
   models = await testModels();
   bot = await startBot(testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${port}` }));

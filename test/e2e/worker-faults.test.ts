@@ -1,19 +1,17 @@
-import { QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
-import { JOB_VERSION, jobIdFor, jobOptions, openQueue, QUEUE_NAME, type GenerationJob } from "../../src/jobs.js";
+import { jobIdFor, jobOptions } from "../../src/jobs.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
 import { envOf, spawnBotProcess, type BotProcess } from "../support/processes.js";
-import { deletePrefix, TEST_REDIS_URL } from "../support/redis.js";
+import { openTestQueue, testJob } from "../support/queue.js";
+import { deletePrefix } from "../support/redis.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
 
 let fake: FakeDiscord;
 let models: Awaited<ReturnType<typeof testModels>>;
 let parent: FakeChannel;
 const cleanups: (() => Promise<unknown>)[] = [];
-let nextId = 1n;
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
@@ -32,28 +30,14 @@ afterAll(async () => {
 
 /** A queue, its events and a job factory for one test's private prefix. */
 async function harness(config: Config) {
-  const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = openQueue(connection, config.redis.prefix);
-  const events = new QueueEvents(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix: config.redis.prefix });
-  await events.waitUntilReady();
+  const testQueue = await openTestQueue(config.redis.prefix);
+  const { queue, events } = testQueue;
   cleanups.push(async () => {
-    await events.close();
-    await queue.close();
-    connection.disconnect();
+    await testQueue.close();
     await deletePrefix(config.redis.prefix);
   });
   const add = (thread: string) => {
-    const data: GenerationJob = {
-      v: JOB_VERSION,
-      kind: "compare",
-      prompt: BASE_PATHS.code.prompt,
-      sampling: { temperature: 0, maxTokens: 64, seed: 5 },
-      pairId: "default",
-      requestedBy: { userId: "100000000000000001", displayName: "Ada" },
-      interactionId: String(1_700_000_000_000_000_000n + nextId++),
-      target: { guildId: null, channelId: thread, outputs: {} },
-      createdAt: Date.now(),
-    };
+    const data = testJob({ kind: "compare", prompt: BASE_PATHS.code.prompt, channelId: thread, maxTokens: 64 });
     return queue.add("compare", data, { ...jobOptions, jobId: jobIdFor(data.interactionId) });
   };
   return { queue, events, add };

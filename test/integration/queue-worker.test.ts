@@ -1,28 +1,17 @@
-import { QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  JOB_VERSION,
-  jobIdFor,
-  openQueue,
-  QUEUE_NAME,
-  type GenerationJob,
-  type GenerationQueue,
-  type JobKind,
-} from "../../src/jobs.js";
+import { jobIdFor, type GenerationJob, type GenerationQueue, type JobKind } from "../../src/jobs.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
-import { TEST_REDIS_URL } from "../support/redis.js";
+import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
 
 let fake: FakeDiscord;
 let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
-let connection: Redis;
+let testQueue: TestQueue;
 let queue: GenerationQueue;
-let events: QueueEvents;
+let events: TestQueue["events"];
 let parent: FakeChannel;
-let nextId = 1n;
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
@@ -30,33 +19,19 @@ beforeAll(async () => {
   const guild = fake.createGuild();
   parent = fake.createChannel(guild.id, { name: "general" });
   bot = await startBot(testConfig(fake, models), { gateway: false });
-  connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queue = openQueue(connection, bot.config.redis.prefix);
-  events = new QueueEvents(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix: bot.config.redis.prefix });
-  await events.waitUntilReady();
+  testQueue = await openTestQueue(bot.config.redis.prefix);
+  ({ queue, events } = testQueue);
 });
 
 afterAll(async () => {
-  await events?.close();
-  await queue?.close();
+  await testQueue?.close();
   await bot?.close();
-  connection?.disconnect();
   await fake?.close();
   await models?.cleanup();
 });
 
 function job(kind: JobKind, prompt: string, channelId: string, maxTokens = 16): GenerationJob {
-  return {
-    v: JOB_VERSION,
-    kind,
-    prompt,
-    sampling: { temperature: 0, maxTokens, seed: 3 },
-    pairId: "default",
-    requestedBy: { userId: "100000000000000001", displayName: "Ada" },
-    interactionId: String(1_500_000_000_000_000_000n + nextId++),
-    target: { guildId: null, channelId, outputs: {} },
-    createdAt: Date.now(),
-  };
+  return testJob({ kind, prompt, channelId, maxTokens });
 }
 
 async function run(data: GenerationJob) {

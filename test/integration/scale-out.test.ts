@@ -1,25 +1,16 @@
-import { QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  JOB_VERSION,
-  jobIdFor,
-  openQueue,
-  QUEUE_NAME,
-  type GenerationJob,
-  type GenerationQueue,
-} from "../../src/jobs.js";
+import { jobIdFor, type GenerationQueue } from "../../src/jobs.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord } from "../support/fake-discord/index.js";
-import { TEST_REDIS_URL } from "../support/redis.js";
+import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";
 import { BASE_PATHS } from "../support/tiny-models.js";
 
 let fake: FakeDiscord;
 let models: Awaited<ReturnType<typeof testModels>>;
 let workers: RunningBot[] = [];
-let connection: Redis;
+let testQueue: TestQueue;
 let queue: GenerationQueue;
-let events: QueueEvents;
+let events: TestQueue["events"];
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
@@ -27,17 +18,13 @@ beforeAll(async () => {
   // Two workers, one job at a time each, on one Redis and one queue prefix.
   const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1" });
   workers = [await startBot(config, { gateway: false }), await startBot(config, { gateway: false })];
-  connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queue = openQueue(connection, config.redis.prefix);
-  events = new QueueEvents(QUEUE_NAME, { connection: { url: TEST_REDIS_URL }, prefix: config.redis.prefix });
-  await events.waitUntilReady();
+  testQueue = await openTestQueue(config.redis.prefix);
+  ({ queue, events } = testQueue);
 });
 
 afterAll(async () => {
-  await events?.close();
-  await queue?.close();
+  await testQueue?.close();
   for (const worker of workers) await worker.close();
-  connection?.disconnect();
   await fake?.close();
   await models?.cleanup();
 });
@@ -48,17 +35,13 @@ it("two workers on one Redis share the load; every job runs exactly once", async
   const jobs = await Promise.all(
     Array.from({ length: 8 }, (_, i) => {
       const thread = fake.createThread(parent.id, { name: `job ${i}` });
-      const data: GenerationJob = {
-        v: JOB_VERSION,
+      const data = testJob({
         kind: "complete",
         prompt: BASE_PATHS.code.prompt,
-        sampling: { temperature: 0, maxTokens: 64, seed: 1 },
-        pairId: "default",
-        requestedBy: { userId: "100000000000000001", displayName: "Ada" },
-        interactionId: String(1_600_000_000_000_000_000n + BigInt(i)),
-        target: { guildId: guild.id, channelId: thread.id, outputs: {} },
-        createdAt: Date.now(),
-      };
+        channelId: thread.id,
+        guildId: guild.id,
+        maxTokens: 64,
+      });
       return queue.add("complete", data, { jobId: jobIdFor(data.interactionId) });
     }),
   );
