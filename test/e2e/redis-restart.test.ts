@@ -72,7 +72,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it("jobs waiting through a Redis restart longer than BullMQ's drain delay are all delivered; both processes reconnect alone", async () => {
+it("jobs running and waiting through a Redis restart longer than BullMQ's drain delay are all delivered once; both processes reconnect alone", async () => {
   const guild = fake.createGuild();
   const channel = fake.createChannel(guild.id);
   const user = fake.createUser();
@@ -88,9 +88,13 @@ it("jobs waiting through a Redis restart longer than BullMQ's drain delay are al
     });
   const worker = bot.worker?.worker;
   if (!worker) throw new Error("worker not running");
-  await worker.pause();
+  // One job is running (its first edit held by a slow Discord) when Redis goes; two more wait.
+  fake.injectFault({ method: "PATCH", path: /\/channels\/\d+\/messages\/\d+$/, status: 503, delayMs: 9_000, times: 1 });
+  const running = await ask();
+  await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH"));
+  await worker.pause(true);
   const waiting = [await ask(), await ask()];
-  await fake.waitFor(() => bot.logs.lines.filter((l) => l.includes("request queued")).length === 2);
+  await fake.waitFor(() => bot.logs.lines.filter((l) => l.includes("request queued")).length === 3);
 
   await stopRedis();
   await worker.resume(); // it has to find the jobs itself once Redis is back
@@ -106,6 +110,12 @@ it("jobs waiting through a Redis restart longer than BullMQ's drain delay are al
     });
   }
   console.info(`Redis down 7 s with 2 jobs waiting: both delivered ${Date.now() - back} ms after Redis came back`);
+  // The job that was running ends with exactly one complete answer.
+  const runningThread = await fake.waitFor(() => fake.interaction(running.id).originalMessage?.threadId);
+  await fake.waitFor(() => fake.messages(runningThread).some((m) => /stopped: end of turn/.test(m.content)), {
+    timeoutMs: 30_000,
+  });
+  expect(fake.messages(runningThread)).toHaveLength(1);
   // The gateway reconnected too: a new command is queued and answered.
   const after = await ask();
   const thread = await fake.waitFor(() => fake.interaction(after.id).originalMessage?.threadId, { timeoutMs: 10_000 });
