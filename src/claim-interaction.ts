@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { withTimeout } from "./with-timeout.js";
 
 /** How long a handled interaction id is remembered: longer than Discord would ever replay it. */
 const CLAIM_TTL_SECONDS = 24 * 3600;
@@ -11,15 +12,10 @@ const CLAIM_TIMEOUT_MS = 500;
  * the queue's job id still keeps one job per interaction.
  */
 export async function claimInteraction(redis: Redis, prefix: string, interactionId: string): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<"slow">((resolve) => (timer = setTimeout(() => resolve("slow"), CLAIM_TIMEOUT_MS)));
   try {
     const set = redis.set(`${prefix}:interaction:${interactionId}`, "1", "EX", CLAIM_TTL_SECONDS, "NX");
-    const answer = await Promise.race([set, slow]);
-    return answer !== null;
+    return (await withTimeout(set, CLAIM_TIMEOUT_MS, "interaction claim")) !== null;
   } catch {
     return true;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -28,9 +28,10 @@ export async function routeInteraction(
           Promise.reject(
             new UserError("I don't know that command any more. It may have been removed; try again in a minute."),
           );
-  } else if (interaction.isButton() && stopButtonTarget(interaction.customId) !== null) {
+  } else if (interaction.isButton()) {
+    const target = stopButtonTarget(interaction.customId);
+    if (target === null) return;
     name = "stop";
-    const target = stopButtonTarget(interaction.customId) ?? "";
     run = (ctx) => handleStop(interaction, target, ctx);
   } else {
     return;

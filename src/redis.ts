@@ -1,15 +1,12 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { withTimeout } from "./with-timeout.js";
 
 /** Whether Redis answers a PING within `timeoutMs` (defaults to 1000 ms). */
 export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    return await Promise.race([redis.ping().then((answer) => answer === "PONG"), timeout]);
+    return (await withTimeout(redis.ping(), timeoutMs, "Redis ping")) === "PONG";
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -12,6 +12,7 @@ import { modelDisplayName } from "./model-name.js";
 import { ZodError } from "zod";
 import { newErrorId, UserError } from "./errors.js";
 import { parseRequest, type GenerationRequest } from "./request-options.js";
+import { withTimeout } from "./with-timeout.js";
 
 /**
  * The whole of a generation command: validate, acknowledge, header, thread (or in place), enqueue.
@@ -144,20 +145,14 @@ async function queueCall<T>(
   { log, metrics }: Pick<CommandContext, "log" | "metrics">,
   failure: string,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis in ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
-  });
   try {
-    return await Promise.race([operation(), timeout]);
+    return await withTimeout(operation(), QUEUE_TIMEOUT_MS, "Redis");
   } catch (error) {
     if (error instanceof ZodError) throw error; // a bug in the job we built, not the queue
     const errorId = newErrorId();
     log.error({ err: error, errorId }, "queue unavailable");
     metrics.errors.inc({ kind: "queue_unavailable" });
     throw new UserError(`${failure} (error id \`${errorId}\`)`);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

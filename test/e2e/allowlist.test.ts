@@ -1,32 +1,30 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord } from "../support/fake-discord/index.js";
+import { askCommand, startTestBot, type TestBot } from "../support/bot.js";
+import { type FakeDiscord } from "../support/fake-discord/index.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
-let bot: RunningBot;
 let allowed: string;
 let other: string;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
-  const guild = fake.createGuild();
-  allowed = fake.createChannel(guild.id, { name: "llm-lab" }).id;
-  other = fake.createChannel(guild.id, { name: "general" }).id;
-  bot = await startBot(testConfig(fake, models, { ALLOWED_CHANNEL_IDS: allowed }), { worker: false });
+  setup = await startTestBot(
+    (discord) => {
+      const guild = discord.createGuild();
+      allowed = discord.createChannel(guild.id, { name: "llm-lab" }).id;
+      other = discord.createChannel(guild.id, { name: "general" }).id;
+      return { ALLOWED_CHANNEL_IDS: allowed };
+    },
+    { worker: false },
+  );
+  ({ fake } = setup);
 });
 
-afterAll(async () => {
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
-});
+afterAll(() => setup?.close());
 
 it("answers in an allowed channel and refuses elsewhere, ephemerally, naming where to go", async () => {
   const user = fake.createUser();
-  const ask = (channelId: string) =>
-    fake.invokeCommand({ name: "ask", options: [{ name: "prompt", value: "hi" }], channelId, user });
+  const ask = (channelId: string) => askCommand(fake, channelId, user);
   const refused = await ask(other);
   const accepted = await ask(allowed);
   await fake.waitFor(() => fake.interaction(refused.id).acknowledged && fake.interaction(accepted.id).acknowledged);

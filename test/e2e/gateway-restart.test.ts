@@ -1,42 +1,28 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startGateway } from "../../src/gateway.js";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord } from "../support/fake-discord/index.js";
+import { askCommand, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { type FakeDiscord } from "../support/fake-discord/index.js";
 import { INSTRUCT_ANSWER } from "../support/tiny-models.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
-  bot = await startBot(testConfig(fake, models));
+  setup = await startTestBot();
+  ({ fake, bot } = setup);
 });
 
-afterAll(async () => {
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
-});
+afterAll(() => setup?.close());
 
 it("jobs queued before the gateway restarts are still delivered, and the new gateway takes commands", async () => {
   const guild = fake.createGuild();
   const channel = fake.createChannel(guild.id);
   const user = fake.createUser();
-  const ask = {
-    name: "ask",
-    options: [
-      { name: "prompt", value: "hi" },
-      { name: "temperature", value: 0 },
-    ],
-    channelId: channel.id,
-    user,
-  };
   const worker = bot.worker?.worker;
   if (!worker || !bot.gateway) throw new Error("bot not running");
   await worker.pause();
-  const first = await fake.invokeCommand(ask);
+  const first = await askCommand(fake, channel.id, user);
   const thread = await fake.waitFor(() => fake.interaction(first.id).originalMessage?.threadId);
   await fake.waitFor(() => bot.logs.lines.some((l) => l.includes(first.id) && l.includes("request queued")));
 
@@ -50,7 +36,7 @@ it("jobs queued before the gateway restarts are still delivered, and the new gat
 
   const restarted = await startGateway(bot.config, bot.log.child({ process: "gateway-2" }));
   bot.gateway = restarted;
-  const second = await fake.invokeCommand(ask);
+  const second = await askCommand(fake, channel.id, user);
   const secondThread = await fake.waitFor(() => fake.interaction(second.id).originalMessage?.threadId);
   await fake.waitFor(() => fake.messages(secondThread).some((m) => /stopped: end of turn/.test(m.content)));
 });

@@ -1,39 +1,25 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord } from "../support/fake-discord/index.js";
+import { askCommand, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { type FakeDiscord } from "../support/fake-discord/index.js";
 import { INSTRUCT_ANSWER } from "../support/tiny-models.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
-  bot = await startBot(testConfig(fake, models, { USER_MAX_IN_FLIGHT: "2", GUILD_MAX_IN_FLIGHT: "20" }));
+  setup = await startTestBot({ USER_MAX_IN_FLIGHT: "2", GUILD_MAX_IN_FLIGHT: "20" });
+  ({ fake, bot } = setup);
 });
 
-afterAll(async () => {
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
-});
+afterAll(() => setup?.close());
 
 it("one user flooding 50 commands gets 2 queued and 48 ephemeral refusals; another user is served at once", async () => {
   const guild = fake.createGuild();
   const channel = fake.createChannel(guild.id);
   const flooder = fake.createUser({ username: "flooder" });
   const other = fake.createUser({ username: "other" });
-  const ask = (user: typeof flooder) =>
-    fake.invokeCommand({
-      name: "ask",
-      options: [
-        { name: "prompt", value: "hi" },
-        { name: "temperature", value: 0 },
-      ],
-      channelId: channel.id,
-      user,
-    });
+  const ask = (user: typeof flooder) => askCommand(fake, channel.id, user);
   const worker = bot.worker?.worker;
   if (!worker || !bot.gateway) throw new Error("bot not running");
   await worker.pause();

@@ -1,23 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord } from "../support/fake-discord/index.js";
+import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { type FakeDiscord } from "../support/fake-discord/index.js";
 import { BASE_PATHS } from "../support/tiny-models.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
-  bot = await startBot(testConfig(fake, models, { HEALTH_PORT: "0" }));
+  setup = await startTestBot({ HEALTH_PORT: "0" });
+  ({ fake, bot } = setup);
 });
 
-afterAll(async () => {
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
-});
+afterAll(() => setup?.close());
 
 /** The value of a sample in Prometheus text format, whatever the order of its labels. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -1,24 +1,21 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord } from "../support/fake-discord/index.js";
+import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { type FakeDiscord } from "../support/fake-discord/index.js";
 import { freePort } from "../support/queue.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
-  const config = testConfig(fake, models, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, HEALTH_PORT: "0" });
-  bot = await startBot(config, { worker: false });
+  setup = await startTestBot(
+    { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, HEALTH_PORT: "0" },
+    { worker: false },
+  );
+  ({ fake, bot } = setup);
 });
 
-afterAll(async () => {
-  await bot?.close().catch(() => {});
-  await fake?.close();
-  await models?.cleanup();
-});
+afterAll(() => setup?.close());
 
 it("tells the user at once, with an error id, when Redis is down; nothing is left thinking", async () => {
   const guild = fake.createGuild();

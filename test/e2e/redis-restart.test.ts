@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { askCommand, startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord } from "../support/fake-discord/index.js";
 import { freePort } from "../support/queue.js";
 
@@ -76,16 +76,7 @@ it("jobs running and waiting through a Redis restart longer than BullMQ's drain 
   const guild = fake.createGuild();
   const channel = fake.createChannel(guild.id);
   const user = fake.createUser();
-  const ask = () =>
-    fake.invokeCommand({
-      name: "ask",
-      options: [
-        { name: "prompt", value: "hi" },
-        { name: "temperature", value: 0 },
-      ],
-      channelId: channel.id,
-      user,
-    });
+  const ask = () => askCommand(fake, channel.id, user);
   const worker = bot.worker?.worker;
   if (!worker) throw new Error("worker not running");
   // One job is running (its first edit held by a slow Discord) when Redis goes; two more wait.

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobIdFor } from "../../src/jobs.js";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord, Permission, type FakeChannel, type FakeUser } from "../support/fake-discord/index.js";
+import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { type FakeDiscord, Permission, type FakeChannel, type FakeUser } from "../support/fake-discord/index.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 let channel: FakeChannel;
 let ada: FakeUser;
@@ -12,8 +12,8 @@ let bob: FakeUser;
 let mod: FakeUser;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
+  setup = await startTestBot({ MAX_NEW_TOKENS: "8192" });
+  ({ fake, bot } = setup);
   const guild = fake.createGuild();
   channel = fake.createChannel(guild.id);
   [ada, bob, mod] = [
@@ -21,14 +21,9 @@ beforeAll(async () => {
     fake.createUser({ username: "bob" }),
     fake.createUser({ username: "mod" }),
   ];
-  bot = await startBot(testConfig(fake, models, { MAX_NEW_TOKENS: "8192" }));
 });
 
-afterAll(async () => {
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
-});
+afterAll(() => setup?.close());
 
 const headerOf = (id: string) => fake.interaction(id).originalMessage;
 const replyText = (id: string) =>

@@ -87,26 +87,33 @@ function expectOneCompletePair(thread: string) {
   expect(messages).toHaveLength(base.length + 1);
 }
 
+/**
+ * A worker process (settings `env`) caught mid-stream on a compare job: its first message is posted and
+ * an edit of it is in flight, held by a slow Discord.
+ */
+async function workerMidStream(env: Record<string, string>) {
+  const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1", ...env });
+  const { add, queue, events } = await harness(config);
+  const child = startChildWorker(config);
+  await child.waitForLog(/models loaded/);
+  const thread = fake.createThread(parent.id, { name: "mid-stream" });
+  fake.injectFault({
+    method: "PATCH",
+    path: new RegExp(`/channels/${thread.id}/messages/`),
+    status: 503,
+    delayMs: 10_000,
+    times: 1,
+  });
+  const job = await add(thread.id);
+  await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)), {
+    timeoutMs: 15_000,
+  });
+  return { config, child, thread, job, queue, events };
+}
+
 describe("a worker that dies or is stopped mid-stream", () => {
   it("SIGKILL: another worker picks the job up within seconds and finishes the same messages", async () => {
-    const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1" });
-    const { add, queue, events } = await harness(config);
-    const doomed = startChildWorker(config);
-    await doomed.waitForLog(/models loaded/);
-    const thread = fake.createThread(parent.id, { name: "kill" });
-    // Discord is slow to take this thread's edits, so the worker is caught mid-stream.
-    fake.injectFault({
-      method: "PATCH",
-      path: new RegExp(`/channels/${thread.id}/messages/`),
-      status: 503,
-      delayMs: 10_000,
-      times: 1,
-    });
-    const job = await add(thread.id);
-    // Mid-stream: its first message is posted and an edit of it is in flight.
-    await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)), {
-      timeoutMs: 15_000,
-    });
+    const { config, child: doomed, thread, job, queue, events } = await workerMidStream({});
     doomed.child.kill("SIGKILL");
     const killedAt = Date.now();
     await doomed.exited;
@@ -126,22 +133,14 @@ describe("a worker that dies or is stopped mid-stream", () => {
   }, 60_000);
 
   it("SIGTERM: an active job past the grace period is handed back, not failed as stalled, and finished by another worker", async () => {
-    const config = testConfig(fake, models, { WORKER_CONCURRENCY: "1", SHUTDOWN_GRACE_SECONDS: "1" });
-    const { add, queue, events } = await harness(config);
-    const leaving = startChildWorker(config);
-    await leaving.waitForLog(/models loaded/);
-    const thread = fake.createThread(parent.id, { name: "term" });
-    fake.injectFault({
-      method: "PATCH",
-      path: new RegExp(`/channels/${thread.id}/messages/`),
-      status: 503,
-      delayMs: 10_000,
-      times: 1,
-    });
-    const job = await add(thread.id);
-    await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)), {
-      timeoutMs: 15_000,
-    });
+    const {
+      config,
+      child: leaving,
+      thread,
+      job,
+      queue,
+      events,
+    } = await workerMidStream({ SHUTDOWN_GRACE_SECONDS: "1" });
     const stoppedAt = Date.now();
     leaving.child.kill("SIGTERM");
     expect(await leaving.exited).toBe(0);

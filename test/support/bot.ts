@@ -6,7 +6,7 @@ import { loadConfig, type Config } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/gateway.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { startWorker, type GenerationWorker } from "../../workers/generation.js";
-import type { FakeDiscord } from "./fake-discord/index.js";
+import { FakeDiscord, type FakeUser } from "./fake-discord/index.js";
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.js";
 import { writeTestModels } from "./tiny-models.js";
 
@@ -90,4 +90,47 @@ export async function startBot(
     },
   };
   return running;
+}
+
+/** A fake Discord, the generated models, and the bot running against both. */
+export interface TestBot {
+  fake: FakeDiscord;
+  bot: RunningBot;
+  /** Stops the bot, then the fake, and deletes the models. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a fake Discord and the bot (gateway and worker unless `parts` says otherwise) on the generated
+ * models. `env` may depend on the fake, for settings that name its channels.
+ */
+export async function startTestBot(
+  env: Record<string, string> | ((fake: FakeDiscord) => Record<string, string>) = {},
+  parts: { gateway?: boolean; worker?: boolean } = {},
+): Promise<TestBot> {
+  const fake = await FakeDiscord.start();
+  const models = await testModels();
+  const bot = await startBot(testConfig(fake, models, typeof env === "function" ? env(fake) : env), parts);
+  return {
+    fake,
+    bot,
+    async close() {
+      await bot.close();
+      await fake.close();
+      await models.cleanup();
+    },
+  };
+}
+
+/** `/ask` at temperature 0, as a member would send it. */
+export function askCommand(fake: FakeDiscord, channelId: string, user: FakeUser | string, prompt = "hi") {
+  return fake.invokeCommand({
+    name: "ask",
+    options: [
+      { name: "prompt", value: prompt },
+      { name: "temperature", value: 0 },
+    ],
+    channelId,
+    user,
+  });
 }
