@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from "node:zlib";
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -6,6 +7,7 @@ import {
   DiscordAPIError,
   Events,
   GatewayIntentBits,
+  MessageFlags,
   REST,
   Routes,
   type ButtonInteraction,
@@ -73,6 +75,30 @@ async function apiError(promise: Promise<unknown>): Promise<DiscordAPIError> {
   );
   expect(error).toBeInstanceOf(DiscordAPIError);
   return error as DiscordAPIError;
+}
+
+/** A valid width×height grey PNG (signature, IHDR, IDAT, IEND). */
+function png(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  const rows = Buffer.alloc((width + 1) * height, 0x80);
+  for (let y = 0; y < height; y += 1) rows[y * (width + 1)] = 0; // filter byte
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 describe("fake Discord with the real discord.js client", () => {
@@ -364,5 +390,259 @@ describe("fake Discord with the real discord.js client", () => {
     expect(fake.channel(thread.id)?.archived).toBe(false);
     fake.lockThread(thread.id);
     expect((await apiError(thread.send("locked"))).code).toBe(50013);
+  });
+  it("stores files sent to a channel and a thread, with bytes, type and PNG size", async () => {
+    const { fake, client, channel } = await harness();
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const chart = png(64, 32);
+    const starter = await general.send("Comparing…");
+    const thread = await starter.startThread({ name: "run" });
+    const sent = await thread.send({
+      files: [{ attachment: chart, name: "chart.png", description: "Tokens per second" }],
+    });
+    // What discord.js got back (an attachment-only message is valid).
+    expect(sent.content).toBe("");
+    const got = sent.attachments.first();
+    expect(got).toMatchObject({
+      name: "chart.png",
+      contentType: "image/png",
+      size: chart.length,
+      width: 64,
+      height: 32,
+    });
+    expect(got?.description).toBe("Tokens per second");
+    expect(got?.url).toMatch(
+      new RegExp(`^https://cdn\\.discordapp\\.com/attachments/${thread.id}/${got?.id}/chart\\.png\\?`),
+    );
+    // What the test sees.
+    const [stored] = fake.messages(thread.id).at(-1)!.attachments;
+    expect(stored).toMatchObject({
+      id: got?.id,
+      filename: "chart.png",
+      contentType: "image/png",
+      size: chart.length,
+      width: 64,
+      height: 32,
+      description: "Tokens per second",
+      inEmbed: false,
+    });
+    expect(stored?.data.equals(chart)).toBe(true);
+
+    // Raw REST: payload_json's attachments[] renames files[0]; a declared type is kept.
+    const raw = (await client.rest.post(Routes.channelMessages(channel.id), {
+      body: { content: "log", attachments: [{ id: 0, filename: "run.jsonl", description: "raw" }] },
+      files: [{ name: "upload.bin", data: Buffer.from('{"a":1}\n'), contentType: "application/x-ndjson" }],
+    })) as { id: string; attachments: Array<Record<string, unknown>> };
+    expect(raw.attachments).toEqual([
+      expect.objectContaining({
+        filename: "run.jsonl",
+        description: "raw",
+        content_type: "application/x-ndjson",
+        size: 8,
+      }),
+    ]);
+    const jsonl = fake.message(raw.id)?.attachments[0];
+    expect(jsonl?.data.toString()).toBe('{"a":1}\n');
+    expect(jsonl?.width).toBeNull();
+    expect(fake.requests.at(-1)?.files).toEqual([
+      { field: "files[0]", name: "upload.bin", size: 8, contentType: "application/x-ndjson" },
+    ]);
+    expect(fake.errors).toEqual([]);
+  });
+
+  it("edits keep, replace or remove attachments like Discord", async () => {
+    const { fake, client, channel } = await harness();
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const sent = await general.send({
+      content: "two files",
+      files: [
+        { attachment: Buffer.from("one"), name: "one.txt" },
+        { attachment: Buffer.from("two"), name: "two.txt" },
+      ],
+    });
+    const names = () => fake.message(sent.id)?.attachments.map((a) => a.filename);
+    expect(names()).toEqual(["one.txt", "two.txt"]);
+    expect(fake.message(sent.id)?.attachments[0]?.contentType).toBe("text/plain; charset=utf-8");
+
+    await sent.edit("no attachments field: files stay");
+    expect(names()).toEqual(["one.txt", "two.txt"]);
+    const kept = await sent.edit({ attachments: [sent.attachments.last()!] });
+    expect(names()).toEqual(["two.txt"]);
+    expect(kept.attachments.map((a) => a.name)).toEqual(["two.txt"]);
+    await sent.edit({ files: [{ attachment: Buffer.from("three"), name: "three.txt" }] });
+    expect(names()).toEqual(["three.txt"]); // discord.js lists only the new file: a replacement
+    await sent.edit({ attachments: [] });
+    expect(names()).toEqual([]);
+    expect(fake.message(sent.id)?.editHistory.map((h) => h.attachments.map((a) => a.filename))).toEqual([
+      ["one.txt", "two.txt"],
+      ["one.txt", "two.txt"],
+      ["two.txt"],
+      ["three.txt"],
+    ]);
+    expect((await apiError(sent.edit({ content: "", attachments: [] }))).code).toBe(50006);
+  });
+
+  it("shows a file an embed uses (attachment://) only inside the embed", async () => {
+    const { fake, client, channel } = await harness();
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const sent = await general.send({
+      embeds: [{ title: "Speed", image: { url: "attachment://chart.png" } }],
+      files: [{ attachment: png(20, 10), name: "chart.png" }],
+    });
+    expect(sent.attachments.size).toBe(0);
+    expect(sent.embeds[0]?.image).toMatchObject({ width: 20, height: 10 });
+    expect(sent.embeds[0]?.image?.url).toMatch(/^https:\/\/cdn\.discordapp\.com\/attachments\/.+\/chart\.png\?/);
+    expect(fake.message(sent.id)?.attachments.map((a) => [a.filename, a.inEmbed])).toEqual([["chart.png", true]]);
+  });
+
+  it("attaches files to ephemeral replies, deferred edits and follow-ups", async () => {
+    const { fake, client, channel } = await harness();
+    const user = fake.createUser();
+    const jsonl = Buffer.from('{"token":"Hello"}\n{"token":" world"}\n');
+
+    let received = nextInteraction<ChatInputCommandInteraction>(client);
+    const ix = await fake.invokeCommand({ name: "export", user, channelId: channel.id });
+    let interaction = await received;
+    await interaction.reply({
+      content: "Your run",
+      files: [{ attachment: jsonl, name: "run.jsonl" }],
+      flags: MessageFlags.Ephemeral,
+    });
+    await interaction.followUp({ files: [{ attachment: png(4, 4), name: "chart.png" }] });
+    let state = fake.interaction(ix.id);
+    expect(state.ephemeral).toBe(true);
+    expect(state.originalMessage?.ephemeral).toBe(true);
+    const [file] = state.originalMessage!.attachments;
+    expect(file?.filename).toBe("run.jsonl");
+    expect(file?.data.toString()).toBe(jsonl.toString());
+    expect(file?.url).toContain("/ephemeral-attachments/");
+    expect(state.followups.map((m) => [m.ephemeral, m.attachments.map((a) => [a.filename, a.contentType])])).toEqual([
+      [false, [["chart.png", "image/png"]]],
+    ]);
+
+    received = nextInteraction<ChatInputCommandInteraction>(client);
+    const deferred = await fake.invokeCommand({ name: "export", user, channelId: channel.id });
+    interaction = await received;
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    expect(fake.interaction(deferred.id).originalMessage?.attachments).toEqual([]);
+    await interaction.editReply({ content: "done", files: [{ attachment: jsonl, name: "run.jsonl" }] });
+    state = fake.interaction(deferred.id);
+    expect(state.originalMessage).toMatchObject({ content: "done", ephemeral: true, loading: false });
+    expect(state.originalMessage?.attachments.map((a) => a.data.toString())).toEqual([jsonl.toString()]);
+    expect(fake.errors).toEqual([]);
+  });
+
+  it("rejects uploads over Discord's limits and unknown attachment references", async () => {
+    const { fake, client, channel } = await harness();
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ attachment: Buffer.from(`${i}`), name: `f${i}.txt` }));
+    const tooMany = await apiError(general.send({ files: eleven }));
+    expect(tooMany.code).toBe(50035);
+    expect(JSON.stringify(tooMany.rawError)).toContain("BASE_TYPE_MAX_LENGTH");
+
+    const big = Buffer.alloc(10 * 1024 * 1024 + 1);
+    const tooBig = await apiError(general.send({ files: [{ attachment: big, name: "big.bin" }] }));
+    expect([tooBig.status, tooBig.code]).toEqual([413, 40005]);
+
+    const missing = await apiError(
+      client.rest.post(Routes.channelMessages(channel.id), {
+        body: { attachments: [{ id: 0 }, { id: 1, filename: "b.txt" }] },
+        files: [{ name: "a.txt", data: Buffer.from("a") }],
+      }),
+    );
+    expect(missing.code).toBe(50035);
+    expect(JSON.stringify(missing.rawError)).toContain("ATTACHMENT_NOT_FOUND");
+
+    const unnamed = await apiError(
+      client.rest.post(Routes.channelMessages(channel.id), {
+        body: { content: "x", attachments: [{ id: 0, filename: "" }] },
+        files: [{ name: "a.txt", data: Buffer.from("a") }],
+      }),
+    );
+    expect(unnamed.code).toBe(50035);
+
+    fake.setBotPermissions(channel.id, DEFAULT_BOT_PERMISSIONS & ~Permission.AttachFiles);
+    await fake.waitFor(() => !general.permissionsFor(client.user!)?.has(Permission.AttachFiles));
+    const noPerm = await apiError(general.send({ files: [{ attachment: Buffer.from("a"), name: "a.txt" }] }));
+    expect(noPerm.code).toBe(50013);
+    expect(fake.messages(channel.id)).toEqual([]);
+    expect(fake.errors.map((e) => e.code)).toEqual([50035, 40005, 50035, 50035, 50013]);
+  });
+
+  it("lets users press buttons on ordinary channel messages and records the bot's answers", async () => {
+    const { fake, client, channel } = await harness();
+    const user = fake.createUser({ username: "ada" });
+    const general = client.channels.cache.get(channel.id) as TextChannel;
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId("export").setLabel("Export").setStyle(ButtonStyle.Secondary),
+      new ButtonBuilder().setCustomId("stop").setLabel("Stop").setStyle(ButtonStyle.Danger),
+      new ButtonBuilder().setURL("https://example.com").setLabel("Docs").setStyle(ButtonStyle.Link),
+    );
+    const sent = await general.send({ content: "base vs instruct", components: [row] });
+    expect(fake.message(sent.id)?.components).toHaveLength(1);
+    expect(fake.message(sent.id)?.webhookId).toBeNull();
+
+    // An ephemeral reply with a file.
+    let clicked = nextInteraction<ButtonInteraction>(client);
+    const exportClick = await fake.invokeComponent({ customId: "export", messageId: sent.id, user });
+    let button = await clicked;
+    expect(button.message.id).toBe(sent.id);
+    expect(button.channelId).toBe(channel.id);
+    await button.reply({
+      content: "Here is the transcript",
+      files: [{ attachment: Buffer.from('{"a":1}\n'), name: "transcript.jsonl" }],
+      flags: MessageFlags.Ephemeral,
+    });
+    const reply = fake.interaction(exportClick.id);
+    expect(reply.responses.map((r) => r.type)).toEqual([4]);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.originalMessage).toMatchObject({ content: "Here is the transcript", ephemeral: true, flags: 64 });
+    expect(reply.originalMessage?.attachments.map((a) => [a.filename, a.data.toString()])).toEqual([
+      ["transcript.jsonl", '{"a":1}\n'],
+    ]);
+    expect(fake.message(sent.id)?.edits).toBe(0);
+
+    // A deferred update, then an edit of the clicked message through @original.
+    clicked = nextInteraction<ButtonInteraction>(client);
+    const stopClick = await fake.invokeComponent({ customId: "stop", messageId: sent.id, user });
+    button = await clicked;
+    await button.deferUpdate();
+    await button.editReply({
+      content: "stopped",
+      embeds: [{ description: "Stopped by ada" }],
+      components: [],
+      files: [{ attachment: png(8, 8), name: "partial.png" }],
+    });
+    const stop = fake.interaction(stopClick.id);
+    expect(stop.responses.map((r) => r.type)).toEqual([6]);
+    expect(stop.deferred).toBe(true);
+    expect(stop.ephemeral).toBe(false);
+    expect(stop.originalMessage?.id).toBe(sent.id);
+    const edited = fake.message(sent.id);
+    expect(edited).toMatchObject({ content: "stopped", components: [], ephemeral: false });
+    expect(edited?.embeds[0]?.["description"]).toBe("Stopped by ada");
+    expect(edited?.attachments.map((a) => [a.filename, a.width])).toEqual([["partial.png", 8]]);
+
+    // An update (type 7) on another message that drops its files.
+    const again = await general.send({
+      content: "again?",
+      files: [{ attachment: png(2, 2), name: "old.png" }],
+      components: [
+        new ActionRowBuilder<ButtonBuilder>().addComponents(
+          new ButtonBuilder().setCustomId("again").setLabel("Again").setStyle(ButtonStyle.Primary),
+        ),
+      ],
+    });
+    clicked = nextInteraction<ButtonInteraction>(client);
+    const againClick = await fake.invokeComponent({ customId: "again", messageId: again.id, user });
+    button = await clicked;
+    expect(button.message.attachments.first()?.name).toBe("old.png");
+    await button.update({ content: "running again", components: [], attachments: [] });
+    expect(fake.interaction(againClick.id).responses.map((r) => r.type)).toEqual([7]);
+    expect(fake.message(again.id)).toMatchObject({ content: "running again", attachments: [], components: [] });
+    await expect(fake.invokeComponent({ customId: "again", messageId: again.id, user })).rejects.toThrow(
+      /no component/,
+    );
+    expect(fake.errors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ export const ErrorCode = {
   UnknownWebhook: 10015,
   UnknownInteraction: 10062,
   UnknownApplicationCommand: 10063,
+  RequestEntityTooLarge: 40005,
   InteractionHasAlreadyBeenAcknowledged: 40060,
   MissingAccess: 50001,
   CannotEditMessageAuthoredByAnotherUser: 50005,
@@ -121,6 +122,7 @@ export const errors = {
     ),
   nonTextChannel: () =>
     new ApiError(400, ErrorCode.CannotSendMessagesInNonTextChannel, "Cannot send messages in a non-text channel"),
+  entityTooLarge: () => new ApiError(413, ErrorCode.RequestEntityTooLarge, "Request entity too large"),
   invalidJson: () => new ApiError(400, ErrorCode.InvalidJSON, "The request body contains invalid JSON."),
   replyNeedsHistory: () =>
     new ApiError(

@@ -32,6 +32,8 @@ function resolveOptions(o: FakeDiscordOptions): ResolvedOptions {
     allowedPrivilegedIntents: o.allowedPrivilegedIntents ?? 0,
     strictCommands: o.strictCommands ?? false,
     botUsername: o.botUsername ?? "fake-bot",
+    attachmentSizeLimit: o.attachmentSizeLimit ?? 10 * 1024 * 1024,
+    uploadRequestLimit: o.uploadRequestLimit ?? 25 * 1024 * 1024,
   };
 }
 

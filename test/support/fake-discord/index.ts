@@ -23,10 +23,12 @@ export type {
   InvokeModalSubmitInput,
 } from "./interactions.js";
 export type {
+  FakeAttachment,
   FakeChannel,
   FakeGuild,
   FakeInteraction,
   FakeMessage,
+  FakeMessageSnapshot,
   FakeUser,
   InvokedInteraction,
 } from "./public-types.js";

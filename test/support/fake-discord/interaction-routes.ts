@@ -108,7 +108,8 @@ export function registerInteractionRoutes(router: Router, ctx: FakeContext): voi
         channel,
         authorId: bot,
         input: deferred ? { ...input, content: "" } : input,
-        files: req.files,
+        // A deferred response carries no message yet; files come with the edit or follow-up.
+        files: deferred ? [] : req.files,
         webhookId: ctx.app.id,
         interactionId: ix.id,
         type: messageType(ix),

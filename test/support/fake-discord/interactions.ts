@@ -119,7 +119,7 @@ function base(
     app_permissions: appPerms.toString(),
     locale: who.locale ?? "en-US",
     entitlements: [],
-    attachment_size_limit: 10_485_760,
+    attachment_size_limit: ctx.options.attachmentSizeLimit,
   });
   const clean = JSON.parse(JSON.stringify(payload)) as JsonObject;
   const now = Date.now();

@@ -83,6 +83,8 @@ export function registerMessageRoutes(router: Router, ctx: FakeContext): void {
     const message = requireMessage(ctx, channel.id, param(req.params, "message_id"), true);
     const input = validateMessageBody(req.body, req.files, "edit");
     if (message.authorId !== bot) throw errors.notAuthor();
+    if (req.files.length > 0 && channel.type !== ChannelType.DM && !has(perms, Permission.AttachFiles))
+      throw errors.missingPermissions();
     assertThreadWritable(ctx, channel, "edit");
     const stripEmbeds = channel.type !== ChannelType.DM && !has(perms, Permission.EmbedLinks);
     editMessage(

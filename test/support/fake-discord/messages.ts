@@ -1,4 +1,5 @@
 import { errors, FormErrors } from "./api-error.js";
+import { resolveAttachments } from "./attachments.js";
 import { isObject, str } from "./json-guards.js";
 import { findPingingMentions } from "./mentions.js";
 import { ChannelType, memberJson, MessageFlag, messageJson } from "./serialize.js";
@@ -153,13 +154,14 @@ export function createMessage(ctx: FakeContext, o: CreateMessageOptions): Messag
   const embeds = o.stripEmbeds ? [] : (input.embeds ?? []);
   const components = input.components ?? [];
   const content = input.content ?? "";
+  const attachments = resolveAttachments(ctx, o.files, input.attachments, null);
   if (
     !o.allowEmpty &&
     isEmptyMessage({
       content,
       embeds,
       components,
-      attachments: o.files.length,
+      attachments: attachments.length,
       stickers: input.stickerIds.length,
       poll: input.hasPoll,
     })
@@ -182,12 +184,7 @@ export function createMessage(ctx: FakeContext, o: CreateMessageOptions): Messag
     content,
     embeds,
     components,
-    attachments: o.files.map((f) => ({
-      id: nextSnowflake(now),
-      filename: f.name,
-      size: f.size,
-      contentType: f.contentType || null,
-    })),
+    attachments,
     flags: (input.flags ?? 0) | (o.extraFlags ?? 0),
     tts: input.tts,
     nonce: input.nonce ?? null,
@@ -232,21 +229,8 @@ export function editMessage(
   const content = input.content ?? message.content;
   const embeds = input.embeds === undefined ? message.embeds : stripEmbeds ? [] : input.embeds;
   const components = input.components ?? message.components;
-  let attachments = message.attachments;
-  if (input.attachments !== undefined) {
-    const keep = new Set(input.attachments.map((a) => str(a["id"])).filter((x) => x !== undefined));
-    attachments = attachments.filter((a) => keep.has(a.id));
-  }
+  const attachments = resolveAttachments(ctx, files, input.attachments, message.attachments);
   const now = Date.now();
-  attachments = [
-    ...attachments,
-    ...files.map((f) => ({
-      id: nextSnowflake(now),
-      filename: f.name,
-      size: f.size,
-      contentType: f.contentType || null,
-    })),
-  ];
   if (isEmptyMessage({ content, embeds, components, attachments: attachments.length, stickers: 0, poll: false })) {
     throw errors.emptyMessage();
   }
@@ -255,6 +239,7 @@ export function editMessage(
     content: message.content,
     embeds: message.embeds,
     components: message.components,
+    attachments: message.attachments,
     flags: message.flags,
   });
   message.content = content;

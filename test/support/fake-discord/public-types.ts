@@ -1,4 +1,4 @@
-import type { Attachment, InteractionResponseRecord, JsonObject, MessageSnapshot } from "./types.js";
+import type { InteractionResponseRecord, JsonObject } from "./types.js";
 
 /** Public (test-facing) views of the fake's state. All are snapshots: copies taken when read. */
 
@@ -40,6 +40,45 @@ export interface FakeChannel {
   memberCount: number | null;
 }
 
+/** Public view of a file attached to a message (uploaded as multipart `files[n]`). */
+export interface FakeAttachment {
+  id: string;
+  /** The `attachments[].filename` of payload_json, else the multipart part's filename. */
+  filename: string;
+  title: string | null;
+  description: string | null;
+  /**
+   * What Discord reports as content_type: the sniffed image type (PNG/GIF/JPEG/WebP), else the
+   * declared part type, else a guess from the extension; text types get "; charset=utf-8"; null
+   * when unknown.
+   */
+  contentType: string | null;
+  size: number;
+  /** The uploaded bytes (a copy). */
+  data: Buffer;
+  /** Image dimensions read from the file header (e.g. a PNG's IHDR), else null. */
+  width: number | null;
+  height: number | null;
+  /** The CDN url the API reports (ephemeral-attachments/… for ephemeral messages). */
+  url: string;
+  /**
+   * An embed of the message uses it as `attachment://filename`: Discord then shows it inside the
+   * embed and leaves it out of the message object's `attachments` (it is still listed here).
+   */
+  inEmbed: boolean;
+}
+
+/** A message's state before one of its edits. */
+export interface FakeMessageSnapshot {
+  /** When it was replaced (ms since epoch). */
+  at: number;
+  content: string;
+  embeds: JsonObject[];
+  components: JsonObject[];
+  attachments: FakeAttachment[];
+  flags: number;
+}
+
 /** Public view (snapshot) of a message. */
 export interface FakeMessage {
   id: string;
@@ -50,13 +89,14 @@ export interface FakeMessage {
   content: string;
   embeds: JsonObject[];
   components: JsonObject[];
-  attachments: Attachment[];
+  /** Every file on the message, with its bytes (including those an embed shows). */
+  attachments: FakeAttachment[];
   flags: number;
   ephemeral: boolean;
   /** A deferred ("thinking…") response not yet edited. */
   loading: boolean;
   edits: number;
-  editHistory: MessageSnapshot[];
+  editHistory: FakeMessageSnapshot[];
   threadId: string | null;
   interactionId: string | null;
   webhookId: string | null;
@@ -83,7 +123,12 @@ export interface FakeInteraction {
   acknowledgedAfterMs: number | null;
   deferred: boolean;
   ephemeral: boolean;
+  /** The callbacks received (type 4 reply, 5 deferred reply, 6 deferred update, 7 update, …). */
   responses: InteractionResponseRecord[];
+  /**
+   * The response message: the reply (types 4/5, ephemeral or not), or for component interactions
+   * answered with 6/7 the message the component is on (as edited).
+   */
   originalMessage: FakeMessage | undefined;
   followups: FakeMessage[];
   tokenExpired: boolean;

@@ -1,3 +1,4 @@
+import { attachmentJson, embeddedFilenames, resolveEmbedAttachments } from "./attachments.js";
 import { ALL_PERMISSIONS } from "./permissions.js";
 import { isoTime } from "./snowflake.js";
 import type { FakeContext } from "./state.js";
@@ -181,20 +182,18 @@ function embedJson(embed: JsonObject): JsonObject {
 /** Message object as REST returns it. Gateway events add guild_id and member. */
 export function messageJson(ctx: FakeContext, m: MessageRecord): JsonObject {
   const author = userOf(ctx, m.authorId);
+  const ephemeral = (m.flags & MessageFlag.Ephemeral) !== 0;
+  // Discord shows attachments an embed uses (attachment://name) inside the embed only.
+  const inEmbeds = embeddedFilenames(m.embeds);
   const json: JsonObject = {
     type: m.type,
     content: m.content,
     mentions: m.mentionUserIds.map((id) => userJson(userOf(ctx, id))),
     mention_roles: m.mentionRoleIds,
-    attachments: m.attachments.map((a) => ({
-      id: a.id,
-      filename: a.filename,
-      size: a.size,
-      url: `https://cdn.discordapp.com/attachments/${m.channelId}/${a.id}/${a.filename}`,
-      proxy_url: `https://media.discordapp.net/attachments/${m.channelId}/${a.id}/${a.filename}`,
-      ...(a.contentType ? { content_type: a.contentType } : {}),
-    })),
-    embeds: m.embeds.map(embedJson),
+    attachments: m.attachments
+      .filter((a) => !inEmbeds.has(a.filename))
+      .map((a) => attachmentJson(m.channelId, a, ephemeral)),
+    embeds: m.embeds.map((e) => embedJson(resolveEmbedAttachments(e, m.attachments, m.channelId, ephemeral))),
     timestamp: isoTime(m.createdAt),
     edited_timestamp: m.editedAt === null ? null : isoTime(m.editedAt),
     flags: m.flags,

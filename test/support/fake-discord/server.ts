@@ -35,6 +35,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Form fields Discord treats as file uploads: files[n] (and the older file / fileN / file[n]). */
+const FILE_FIELD = /^files?(\[\d+\]|\d+)?$/;
+
 /** Parses JSON or multipart/form-data (payload_json + files[n]) like Discord does. */
 async function parseBody(req: IncomingMessage, raw: Buffer): Promise<{ body: unknown; files: UploadedFile[] }> {
   const type = req.headers["content-type"] ?? "";
@@ -48,8 +51,15 @@ async function parseBody(req: IncomingMessage, raw: Buffer): Promise<{ body: unk
         if (field === "payload_json") {
           const parsed: unknown = JSON.parse(value);
           body = isObject(parsed) ? { ...body, ...parsed } : body;
+        } else if (FILE_FIELD.test(field)) {
+          // A file part without a filename arrives as a plain field; keep it so validation can name it.
+          const data = Buffer.from(value, "utf8");
+          files.push({ field, name: "", size: data.length, contentType: "", data });
         } else body[field] = value;
-      } else files.push({ field, name: value.name, size: value.size, contentType: value.type });
+      } else {
+        const data = Buffer.from(await value.arrayBuffer());
+        files.push({ field, name: value.name, size: data.length, contentType: value.type, data });
+      }
     }
     return { body, files };
   }
@@ -125,7 +135,7 @@ export async function handleRequest(deps: PipelineDeps, req: IncomingMessage, re
       throw errors.invalidJson();
     }
     record.body = parsed.body;
-    record.files = parsed.files;
+    record.files = parsed.files.map(({ data: _data, ...info }) => info);
     if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
     const match = deps.router.match(method, path);
     if (match === null) throw errors.notFound();

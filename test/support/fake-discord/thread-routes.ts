@@ -1,5 +1,6 @@
 import { assertCanView, effectivePermissions, requireChannel } from "./access.js";
 import { errors, FormErrors } from "./api-error.js";
+import { resolveAttachments } from "./attachments.js";
 import { isObject } from "./json-guards.js";
 import { createMessage, GatewayIntent, requireMessage } from "./messages.js";
 import { has, Permission } from "./permissions.js";
@@ -60,6 +61,7 @@ export function registerThreadRoutes(router: Router, ctx: FakeContext): void {
       const input = validateMessageBody(raw["message"], req.files, "create");
       needPerm(perms, Permission.SendMessages);
       if (req.files.length > 0) needPerm(perms, Permission.AttachFiles);
+      resolveAttachments(ctx, req.files, input.attachments, null); // upload errors before the thread exists
       const thread = createThreadRecord(ctx, parent, {
         name: body.name,
         type: ChannelType.PublicThread,

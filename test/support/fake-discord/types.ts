@@ -41,6 +41,13 @@ export interface FakeDiscordOptions {
   /** Throw from invokeCommand when the command was never registered (default false). */
   strictCommands?: boolean | undefined;
   botUsername?: string | undefined;
+  /**
+   * Largest file a message may carry, in bytes (Discord: 10 MiB without boosts; also sent to the bot
+   * as `attachment_size_limit` in interactions). Larger uploads get 413 40005.
+   */
+  attachmentSizeLimit?: number | undefined;
+  /** Largest total upload of one request, in bytes (Discord: 25 MiB). Larger gets 413 40005. */
+  uploadRequestLimit?: number | undefined;
 }
 
 export interface ResolvedOptions {
@@ -53,6 +60,8 @@ export interface ResolvedOptions {
   allowedPrivilegedIntents: number;
   strictCommands: boolean;
   botUsername: string;
+  attachmentSizeLimit: number;
+  uploadRequestLimit: number;
 }
 
 export interface UserRecord {
@@ -120,11 +129,19 @@ export interface ChannelRecord {
   deleted: boolean;
 }
 
-export interface Attachment {
+/** A file stored on a message (uploaded as `files[n]`, described by `attachments[]` in payload_json). */
+export interface AttachmentRecord {
   id: string;
   filename: string;
-  size: number;
+  title: string | null;
+  description: string | null;
+  /** What Discord reports as content_type (sniffed for images, else the declared type), or null. */
   contentType: string | null;
+  size: number;
+  data: Buffer;
+  /** Image dimensions (PNG, GIF, JPEG and WebP are read), else null. */
+  width: number | null;
+  height: number | null;
 }
 
 export interface MessageSnapshot {
@@ -132,6 +149,7 @@ export interface MessageSnapshot {
   content: string;
   embeds: JsonObject[];
   components: JsonObject[];
+  attachments: AttachmentRecord[];
   flags: number;
 }
 
@@ -146,7 +164,7 @@ export interface MessageRecord {
   content: string;
   embeds: JsonObject[];
   components: JsonObject[];
-  attachments: Attachment[];
+  attachments: AttachmentRecord[];
   flags: number;
   tts: boolean;
   nonce: string | number | null;
@@ -249,12 +267,20 @@ export interface UnsafeMention {
   at: number;
 }
 
+/** A file part of a multipart request (`files[n]`), as received. */
 export interface UploadedFile {
+  /** The form field name, e.g. "files[0]". */
   field: string;
+  /** The part's filename ("" when the part had none). */
   name: string;
   size: number;
+  /** The part's Content-Type ("" when none). */
   contentType: string;
+  data: Buffer;
 }
+
+/** What the request log keeps of an uploaded file (no bytes). */
+export type UploadedFileInfo = Omit<UploadedFile, "data">;
 
 export interface RequestRecord {
   method: string;
@@ -262,7 +288,7 @@ export interface RequestRecord {
   query: string;
   route: string | null;
   body: unknown;
-  files: UploadedFile[];
+  files: UploadedFileInfo[];
   authorized: boolean;
   at: number;
   status: number | null;

@@ -1,4 +1,5 @@
 import { FormErrors } from "./api-error.js";
+import { MAX_ATTACHMENTS, validateAttachmentList } from "./attachments.js";
 import { charLength, isObject, num, str } from "./json-guards.js";
 import { MessageFlag } from "./serialize.js";
 import { validateComponents } from "./validate-components.js";
@@ -19,7 +20,10 @@ export interface MessageInput {
   nonce: string | number | undefined;
   enforceNonce: boolean;
   tts: boolean;
-  /** Kept attachment metadata on edits (`attachments` field), if given. */
+  /**
+   * The `attachments` field, if given: metadata for new uploads (`id` = the `files[n]` index) and,
+   * on edits, the existing attachments to keep (by id).
+   */
   attachments: JsonObject[] | undefined;
   stickerIds: string[];
   hasPoll: boolean;
@@ -162,14 +166,14 @@ export function validateMessageBody(raw: unknown, files: readonly UploadedFile[]
     } else if (typeof nonce === "number" && Number.isInteger(nonce)) input.nonce = nonce;
     else errors.add(["nonce"], "BASE_TYPE_STRING", "Could not interpret value as string.");
   }
-  const attachments = body["attachments"];
-  if (Array.isArray(attachments)) input.attachments = attachments.filter(isObject);
+  input.attachments = validateAttachmentList(errors, body["attachments"]);
   const stickers = body["sticker_ids"];
   if (Array.isArray(stickers)) {
     if (stickers.length > 3) errors.maxLength(["sticker_ids"], 3);
     input.stickerIds = stickers.filter((s): s is string => typeof s === "string");
   }
-  if (files.length > 10) errors.maxLength(["files"], 10);
+  if (files.length > MAX_ATTACHMENTS || (input.attachments?.length ?? 0) > MAX_ATTACHMENTS)
+    errors.maxLength(["attachments"], MAX_ATTACHMENTS);
   errors.throwIfAny();
   return input;
 }

@@ -1,11 +1,41 @@
 import { botPermissionsIn } from "./access.js";
+import { attachmentUrl, embeddedFilenames } from "./attachments.js";
 import { MessageFlag, userOf } from "./serialize.js";
 import type { FakeContext } from "./state.js";
-import type { FakeChannel, FakeInteraction, FakeMessage, FakeUser } from "./public-types.js";
-import type { ChannelRecord, InteractionRecord, MessageRecord, UserRecord } from "./types.js";
+import type { FakeAttachment, FakeChannel, FakeInteraction, FakeMessage, FakeUser } from "./public-types.js";
+import type {
+  AttachmentRecord,
+  ChannelRecord,
+  InteractionRecord,
+  JsonObject,
+  MessageRecord,
+  UserRecord,
+} from "./types.js";
 
 export function toFakeUser(user: UserRecord): FakeUser {
   return { id: user.id, username: user.username, globalName: user.globalName, bot: user.bot };
+}
+
+function toFakeAttachments(
+  m: MessageRecord,
+  list: readonly AttachmentRecord[],
+  embeds: JsonObject[],
+): FakeAttachment[] {
+  const ephemeral = (m.flags & MessageFlag.Ephemeral) !== 0;
+  const inEmbeds = embeddedFilenames(embeds);
+  return list.map((a) => ({
+    id: a.id,
+    filename: a.filename,
+    title: a.title,
+    description: a.description,
+    contentType: a.contentType,
+    size: a.size,
+    data: Buffer.from(a.data),
+    width: a.width,
+    height: a.height,
+    url: attachmentUrl(m.channelId, a, ephemeral),
+    inEmbed: inEmbeds.has(a.filename),
+  }));
 }
 
 export function toFakeMessage(ctx: FakeContext, m: MessageRecord): FakeMessage {
@@ -18,12 +48,12 @@ export function toFakeMessage(ctx: FakeContext, m: MessageRecord): FakeMessage {
     content: m.content,
     embeds: m.embeds,
     components: m.components,
-    attachments: [...m.attachments],
+    attachments: toFakeAttachments(m, m.attachments, m.embeds),
     flags: m.flags,
     ephemeral: (m.flags & MessageFlag.Ephemeral) !== 0,
     loading: (m.flags & MessageFlag.Loading) !== 0,
     edits: m.history.length,
-    editHistory: [...m.history],
+    editHistory: m.history.map((h) => ({ ...h, attachments: toFakeAttachments(m, h.attachments, h.embeds) })),
     threadId: m.threadId,
     interactionId: m.interactionId,
     webhookId: m.webhookId,
