@@ -22,6 +22,7 @@ COPY package.json tsconfig.json ./
 COPY src ./src
 COPY commands ./commands
 COPY workers ./workers
+COPY assets ./assets
 RUN mkdir -p /models && chown node:node /models
 USER node
 CMD ["node", "--import", "tsx", "src/gateway.ts"]
@@ -36,5 +37,6 @@ COPY package.json tsconfig.json ./
 COPY src ./src
 COPY commands ./commands
 COPY workers ./workers
+COPY assets ./assets
 USER bot
 CMD ["node", "--import", "tsx", "workers/generation.ts"]
