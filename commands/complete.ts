@@ -8,6 +8,10 @@ export default {
     "Let the base model continue your text (raw next-token prediction, no template)",
     "text",
     "The start of a text for the base model to continue",
+  ).addBooleanOption((o) =>
+    o
+      .setName("fewshot")
+      .setDescription("Wrap your text in a short Q:/A: scaffold so the base model answers it, stopping at the next Q:"),
   ),
   execute: (interaction, context) => submitGeneration(interaction, "complete", "text", context),
 } satisfies Command;

@@ -2,9 +2,14 @@ import type { Command } from "../src/command.js";
 import ask from "./ask.js";
 import compare from "./compare.js";
 import complete from "./complete.js";
+import exportPreferences from "./export-preferences.js";
+import leaderboard from "./leaderboard.js";
+import models from "./models.js";
 import queueStatus from "./queue-status.js";
 
 /** Every slash command the bot has, by name. */
 export const commands: ReadonlyMap<string, Command> = new Map(
-  [compare, ask, complete, queueStatus].map((command) => [command.data.toJSON().name, command] as const),
+  [compare, ask, complete, models, leaderboard, exportPreferences, queueStatus].map(
+    (command) => [command.data.toJSON().name, command] as const,
+  ),
 );

@@ -4,6 +4,8 @@ import type { Command, CommandContext } from "./command.js";
 import { stopButtonTarget } from "./discord/stop-button.js";
 import { internalErrorText, newErrorId, UserError } from "./errors.js";
 import { handleStop } from "./handle-stop.js";
+import { parseResultButton } from "./discord/result-buttons.js";
+import { handleResultButton } from "./handle-result-button.js";
 
 type Handled = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -30,9 +32,16 @@ export async function routeInteraction(
           );
   } else if (interaction.isButton()) {
     const target = stopButtonTarget(interaction.customId);
-    if (target === null) return;
-    name = "stop";
-    run = (ctx) => handleStop(interaction, target, ctx);
+    const result = parseResultButton(interaction.customId);
+    if (target !== null) {
+      name = "stop";
+      run = (ctx) => handleStop(interaction, target, ctx);
+    } else if (result !== null) {
+      name = result.action;
+      run = (ctx) => handleResultButton(interaction, result, ctx);
+    } else {
+      return;
+    }
   } else {
     return;
   }

@@ -13,9 +13,17 @@ export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<boolea
 /**
  * Opens a Redis connection for BullMQ. `role` "worker" waits out outages (BullMQ needs
  * `maxRetriesPerRequest: null` for blocking commands); "producer" fails fast, so a command that
- * arrives while Redis is down is answered at once instead of hanging in the offline queue.
+ * arrives while Redis is down is answered at once instead of hanging in the offline queue; "script"
+ * waits for the connection a few seconds, then gives up (a command-line tool should fail, not hang).
  */
-export function connectRedis(url: string, role: "worker" | "producer"): Redis {
+export function connectRedis(url: string, role: "worker" | "producer" | "script"): Redis {
+  if (role === "script") {
+    return new Redis(url, {
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5_000,
+      retryStrategy: (attempt) => (attempt > 3 ? null : attempt * 500),
+    });
+  }
   const options: RedisOptions =
     role === "worker"
       ? { maxRetriesPerRequest: null }

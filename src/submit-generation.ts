@@ -2,10 +2,21 @@ import { ChannelType, DiscordAPIError, Routes, type ChatInputCommandInteraction 
 import type { CommandContext } from "./command.js";
 import { choosePlacement, type Placement } from "./discord/placement.js";
 import { oneLine } from "./discord/labels.js";
-import { readGenerationOptions } from "./discord/generation-options.js";
+import { readGenerationOptions, readVariant, type RequestVariant } from "./discord/generation-options.js";
 import { renderHeader } from "./discord/render-header.js";
 import { stopButtonRow } from "./discord/stop-button.js";
-import { enqueue, JOB_VERSION, jobIdFor, waitingCount, type JobKind } from "./jobs.js";
+import {
+  enqueue,
+  JOB_VERSION,
+  jobIdFor,
+  MAX_HISTORY_TURNS,
+  waitingCount,
+  type GenerationJob,
+  type JobKind,
+} from "./jobs.js";
+import { loadConversation } from "./results.js";
+import type { Turn } from "./llm/generate-side.js";
+import { randomInt } from "node:crypto";
 import { acquireSlot, limitText, releaseSlot } from "./limits.js";
 import { checkAllowlist } from "./allowlist.js";
 import { modelDisplayName } from "./model-name.js";
@@ -27,6 +38,12 @@ export async function submitGeneration(
   const request = parseRequest(readGenerationOptions(interaction, promptName), {
     maxNewTokens: config.worker.maxNewTokens,
   });
+  const variant = readVariant(interaction);
+  if (variant.blind && variant.mode === "matrix") {
+    throw new UserError(
+      "Blind voting compares two answers, so it works with the pair mode only. Leave out `mode`, or leave out `blind`.",
+    );
+  }
   checkAllowlist(config.allow, {
     inGuild: interaction.inGuild(),
     channelId: interaction.channelId,
@@ -49,7 +66,7 @@ export async function submitGeneration(
   });
   if (!verdict.ok) throw new UserError(limitText(verdict, config.limits));
   try {
-    await queueRequest(interaction, kind, request, placement, { config, queue, log, metrics, redis });
+    await queueRequest(interaction, kind, request, variant, placement, { config, queue, log, metrics, redis });
   } catch (error) {
     await releaseSlot(redis, config.redis.prefix, slot).catch(() => {});
     throw error;
@@ -61,12 +78,25 @@ async function queueRequest(
   interaction: ChatInputCommandInteraction,
   kind: JobKind,
   request: GenerationRequest,
+  variant: RequestVariant,
   initialPlacement: Placement,
-  { config, queue, log, metrics }: CommandContext,
+  { config, queue, log, metrics, redis }: CommandContext,
 ): Promise<void> {
   let placement = initialPlacement;
   await interaction.deferReply();
   metrics.ackLatency.observe((Date.now() - interaction.createdTimestamp) / 1000);
+  const shape = jobShape(kind, variant);
+  // /ask inside a thread continues the conversation the bot has had there.
+  const conversation =
+    kind === "ask" && placement.mode === "inPlace" && placement.why === "inThread"
+      ? boundConversation(
+          await queueCall(
+            () => loadConversation(redis, config.redis.prefix, interaction.channelId),
+            { log, metrics },
+            NOT_QUEUED,
+          ),
+        )
+      : null;
   const header = {
     kind,
     prompt: request.prompt,
@@ -78,6 +108,12 @@ async function queueRequest(
     sampling: request.sampling,
     waiting: await queueCall(() => waitingCount(queue), { log, metrics }, NOT_QUEUED),
     placement,
+    matrix: shape.mode === "matrix",
+    blind: shape.blind === true,
+    fewShot: shape.fewShot === true,
+    ...(conversation && conversation.history.length > 0
+      ? { conversation: { turns: conversation.history.length, omitted: conversation.omitted } }
+      : {}),
   };
   const reply = await interaction.editReply({
     embeds: [renderHeader(header)],
@@ -120,6 +156,10 @@ async function queueRequest(
         interactionId: interaction.id,
         target: { guildId: interaction.guildId, channelId, outputs: {} },
         createdAt: Date.now(),
+        ...shape,
+        ...(conversation && conversation.history.length > 0
+          ? { history: conversation.history, omittedTurns: conversation.omitted }
+          : {}),
       }),
     { log, metrics },
     MAYBE_QUEUED,
@@ -128,6 +168,31 @@ async function queueRequest(
     { interactionId: interaction.id, userId: interaction.user.id, kind, channelId, placement: placement.mode },
     "request queued",
   );
+}
+
+/** The job fields a variant sets: the matrix, a blind comparison in a random order, few-shot. */
+function jobShape(kind: JobKind, variant: RequestVariant): Pick<GenerationJob, "mode" | "blind" | "order" | "fewShot"> {
+  if (kind === "compare" && variant.mode === "matrix") return { mode: "matrix" };
+  if (kind === "compare" && variant.blind) {
+    return { blind: true, order: randomInt(2) === 0 ? ["base", "instruct"] : ["instruct", "base"] };
+  }
+  if (kind === "complete" && variant.fewShot) return { fewShot: true };
+  return {};
+}
+
+/** The most characters of earlier turns a job carries (far more than a small model's context holds). */
+const MAX_HISTORY_CHARS = 60_000;
+
+/** The latest turns of a conversation that a job can carry, and how many earlier ones were left out. */
+function boundConversation(turns: readonly Turn[]): { history: Turn[]; omitted: number } {
+  const history: Turn[] = [];
+  let chars = 0;
+  for (const turn of [...turns].reverse()) {
+    chars += turn.prompt.length + turn.answer.length;
+    if (history.length >= MAX_HISTORY_TURNS || chars > MAX_HISTORY_CHARS) break;
+    history.unshift(turn);
+  }
+  return { history, omitted: turns.length - history.length };
 }
 
 /** How long the gateway waits for Redis before answering the user without it. */

@@ -16,6 +16,7 @@ import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/
 import { startOpsServer, type OpsServer } from "../src/ops/ops-server.js";
 import { connectRedis, pingRedis } from "../src/redis.js";
 import { runService } from "../src/run-main.js";
+import { startHeartbeat } from "../src/worker-registry.js";
 import { createProcessor, reportLostJob, stopReason } from "./process-job.js";
 
 /**
@@ -107,14 +108,18 @@ async function consume(
     metrics,
     release,
     stoppedBefore: (jobId: string) => stoppedBefore(connection, config.redis.prefix, jobId),
+    redis: connection,
+    prefix: config.redis.prefix,
+    systemPrompt: config.models.systemPrompt,
   };
+  // Shown on each job as processedBy: which machine and process ran it.
+  const name = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const worker = new Worker<GenerationJob, GenerationResult>(QUEUE_NAME, createProcessor(deps), {
     ...LOCKS,
     connection,
     prefix: config.redis.prefix,
     concurrency: engine.info.sequences,
-    // Shown on each job as processedBy: which machine and process ran it.
-    name: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    name,
   });
   worker.on("error", (err) => log.error({ err }, "worker error"));
   worker.on("failed", (job, err) => {
@@ -126,7 +131,21 @@ async function consume(
   const unlisten = await listenForStops(connection, config.redis.prefix, ({ jobId, by }) => {
     if (worker.cancelJob(jobId, stopReason(by))) log.info({ jobId, by }, "stopping a generation");
   });
-  return { worker, editor, unlisten };
+  // What /models shows about this worker, kept fresh while it runs.
+  const retire = await startHeartbeat(
+    connection,
+    config.redis.prefix,
+    {
+      name,
+      host: hostname(),
+      backend: engine.info.backend,
+      sequences: engine.info.sequences,
+      models: engine.info.models,
+      startedAt: Date.now(),
+    },
+    (err) => log.warn({ err }, "could not announce this worker"),
+  );
+  return { worker, editor, unlisten, retire };
 }
 
 /**
@@ -164,7 +183,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
     connection.disconnect();
     throw error;
   }
-  const { worker, editor, unlisten } = running;
+  const { worker, editor, unlisten, retire } = running;
   const loaded = engine;
   return {
     worker,
@@ -176,6 +195,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
         log.warn({ graceMs: config.worker.shutdownGraceMs }, "shutdown grace period over: handing active jobs back");
         worker.cancelAllJobs("shutdown");
       }, config.worker.shutdownGraceMs);
+      await retire();
       await worker.close();
       clearTimeout(grace);
       editor.close();

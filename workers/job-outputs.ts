@@ -1,7 +1,8 @@
 import type { Job } from "bullmq";
 import type { LiveEditor } from "../src/discord/live-editor.js";
 import { OutputStream } from "../src/discord/output-stream.js";
-import { sidesOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
+import { modelOf, sidesOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
+import { fewShotPrompt } from "../src/llm/few-shot.js";
 import type { EngineInfo } from "../src/llm/engine.js";
 
 /** One side's stream within a job. */
@@ -24,14 +25,15 @@ export function jobOutputs(
 ) {
   const outputs = { ...data.target.outputs };
   let saving: Promise<unknown> = Promise.resolve();
-  const save = (side: Side, ids: readonly string[]) => {
+  const save = (side: Side | "footer", ids: readonly string[]) => {
     outputs[side] = [...ids];
     onIds(ids);
     const next = { ...data, target: { ...data.target, outputs: { ...outputs } } };
     saving = saving.then(() => job.updateData(next));
     return saving.then(() => undefined);
   };
-  const sides: SideOutput[] = sidesOf(data.kind).map((side) => {
+  const order = sidesOf(data);
+  const sides: SideOutput[] = order.map((side, index) => {
     const known = data.target.outputs[side] ?? [];
     onIds(known);
     return {
@@ -42,9 +44,10 @@ export function jobOutputs(
         frame: {
           kind: data.kind,
           side,
-          modelName: models[side].name,
-          prompt: data.prompt,
+          modelName: models[modelOf(side)].name,
+          prompt: modelPrompt(data),
           maxTokens: data.sampling.maxTokens,
+          ...(data.blind ? { blindLabel: index === 0 ? ("A" as const) : ("B" as const) } : {}),
         },
         messageIds: known,
         nonceKey: `${job.id}:${side}`,
@@ -55,9 +58,18 @@ export function jobOutputs(
   });
   return {
     sides,
+    /** The footer's message id, once it exists. */
+    footerId: (): string | undefined => outputs.footer?.[0],
+    /** Records the footer's message id (so a retry edits instead of posting another). */
+    saveFooter: (id: string) => save("footer", [id]),
     /** Every message id the job uses now. */
     messageIds: () => Object.values(outputs).flatMap((ids) => ids ?? []),
     /** Resolves once every id write has reached Redis (or failed). */
     saved: () => saving.catch(() => {}),
   };
+}
+
+/** The text a job's raw sides are given: the prompt, or for a few-shot completion the prompt in its scaffold. */
+export function modelPrompt(data: GenerationJob): string {
+  return data.fewShot ? fewShotPrompt(data.prompt) : data.prompt;
 }

@@ -1,12 +1,25 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { DiscordAPIError } from "discord.js";
+import type { Redis } from "ioredis";
 import type { LiveEditor } from "../src/discord/live-editor.js";
 import { internalErrorText, newErrorId } from "../src/errors.js";
-import { parseJob, type GenerationJob, type GenerationResult, type Side, type SideResult } from "../src/jobs.js";
+import {
+  isTemplated,
+  modelOf,
+  parseJob,
+  type GenerationJob,
+  type GenerationResult,
+  type Side,
+  type SideResult,
+} from "../src/jobs.js";
 import type { Engine } from "../src/llm/engine.js";
+import { FEW_SHOT_STOP } from "../src/llm/few-shot.js";
+import type { SideRun } from "../src/llm/generate-side.js";
 import type { Logger } from "../src/log.js";
 import type { WorkerMetrics } from "../src/ops/metrics.js";
-import { jobOutputs } from "./job-outputs.js";
+import { appendTurn, resultRecord, saveResult, type StoredSide } from "../src/results.js";
+import { postFooter } from "./footer.js";
+import { jobOutputs, modelPrompt } from "./job-outputs.js";
 
 export interface ProcessorDeps {
   engine: Engine;
@@ -19,6 +32,10 @@ export interface ProcessorDeps {
   release: (job: GenerationJob) => Promise<void>;
   /** Who pressed Stop on a job before any worker started it, if anyone. */
   stoppedBefore: (jobId: string) => Promise<string | null>;
+  /** Where results, conversations and votes are kept. */
+  redis: Redis;
+  prefix: string;
+  systemPrompt: string;
 }
 
 /** The reason BullMQ's cancel carries when a member pressed Stop: `stop:<who>`. */
@@ -47,15 +64,8 @@ function isPlaceGone(error: unknown): boolean {
  * messages say so, with an error id that matches the log. Cancelled by BullMQ (shutdown past its grace
  * period), the job is handed back to the queue for another worker, which edits the same messages.
  */
-export function createProcessor({
-  engine,
-  editor,
-  log: rootLog,
-  abortsByMessage,
-  metrics,
-  release,
-  stoppedBefore,
-}: ProcessorDeps) {
+export function createProcessor(deps: ProcessorDeps) {
+  const { engine, editor, log: rootLog, abortsByMessage, metrics, release, stoppedBefore } = deps;
   return async (
     job: Job<GenerationJob, GenerationResult>,
     token?: string,
@@ -111,26 +121,37 @@ export function createProcessor({
     metrics.jobWait.observe(wait / 1000);
     metrics.activeGenerations.inc();
     try {
-      const results = await Promise.all(
-        outputs.sides.map(async ({ side, stream }): Promise<[Side, SideResult]> => {
-          try {
-            await abortable(stream.begin(), abort.signal);
-            const result = await engine.generate(side, {
-              prompt: data.prompt,
-              sampling: data.sampling,
-              signal: AbortSignal.any([abort.signal, stop.signal]),
-              onText: (text) => stream.update(text),
-            });
-            if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
-            await abortable(stream.finish(result, stoppedBy), abort.signal);
-            observeSide(metrics, side, result);
-            return [side, result];
-          } catch (error) {
-            abort.abort(error);
-            throw error;
+      // Every side's first message, in display order, before any generation starts.
+      const begun = new Map(outputs.sides.map(({ side, stream }) => [side, abortable(stream.begin(), abort.signal)]));
+      // One side per model at a time: a job never holds more than one sequence of a context, so the
+      // worker's concurrency (= sequences per context) always fits, the matrix's four sides included.
+      const byModel = new Map<string, typeof outputs.sides>();
+      for (const output of outputs.sides) {
+        byModel.set(modelOf(output.side), [...(byModel.get(modelOf(output.side)) ?? []), output]);
+      }
+      const results: [Side, SideResult][] = [];
+      await Promise.all(
+        [...byModel.values()].map(async (group) => {
+          for (const { side, stream } of group) {
+            try {
+              await begun.get(side);
+              const result = await engine.generate(side, {
+                ...sideRun(data, side),
+                signal: AbortSignal.any([abort.signal, stop.signal]),
+                onText: (text) => stream.update(text),
+              });
+              if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
+              await abortable(stream.finish(result, stoppedBy), abort.signal);
+              observeSide(metrics, side, result);
+              results.push([side, result]);
+            } catch (error) {
+              abort.abort(error);
+              throw error;
+            }
           }
         }),
       );
+      await finishJob(job, data, new Map(results), outputs, deps, log);
       const stats = Object.fromEntries(
         results.map(([side, r]) => [
           side,
@@ -202,6 +223,76 @@ export async function reportLostJob(
   await release(data).catch(() => {});
   const outputs = jobOutputs(job, data, editor, engine.info.models);
   await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
+}
+
+/** What one side is given: the raw text (few-shot scaffolded) or the user's message with the conversation so far. */
+function sideRun(
+  data: GenerationJob,
+  side: Side,
+): Pick<SideRun, "prompt" | "sampling" | "history" | "omittedTurns" | "stopSequences"> {
+  if (isTemplated(side)) {
+    return {
+      prompt: data.prompt,
+      sampling: data.sampling,
+      history: data.history ?? [],
+      ...(data.omittedTurns ? { omittedTurns: data.omittedTurns } : {}),
+    };
+  }
+  return {
+    prompt: modelPrompt(data),
+    sampling: data.sampling,
+    ...(data.fewShot ? { stopSequences: [FEW_SHOT_STOP] } : {}),
+  };
+}
+
+/**
+ * After every side has its final text: keeps the result (the exact prompts, the comparison to vote on),
+ * adds an /ask exchange to its thread's conversation, and posts the footer (chart and buttons). None of
+ * this is worth a retry of the generation: a failure is logged and the answer stands.
+ */
+async function finishJob(
+  job: Job<GenerationJob, GenerationResult>,
+  data: GenerationJob,
+  results: ReadonlyMap<Side, SideResult>,
+  outputs: ReturnType<typeof jobOutputs>,
+  deps: ProcessorDeps,
+  log: Logger,
+): Promise<void> {
+  const { engine, redis, prefix, systemPrompt } = deps;
+  const id = job.id ?? "";
+  const stored: Partial<Record<Side, StoredSide>> = {};
+  for (const [side, r] of results) {
+    const role = modelOf(side);
+    stored[side] = {
+      role,
+      model: engine.info.models[role].name,
+      text: r.text,
+      tokens: r.tokens,
+      stopReason: r.stopReason,
+      input: r.input ?? null,
+      ...(r.endToken !== undefined ? { endToken: r.endToken } : {}),
+      ...(r.stopSequence !== undefined ? { stopSequence: r.stopSequence } : {}),
+      ...(r.droppedTurns !== undefined ? { droppedTurns: r.droppedTurns } : {}),
+    };
+  }
+  const record = resultRecord(
+    id,
+    data,
+    outputs.sides.map(({ side }) => side),
+    stored,
+    systemPrompt,
+  );
+  await saveResult(redis, prefix, record).catch((err: unknown) => log.warn({ err }, "could not store the result"));
+  const answer = results.get("instruct")?.text;
+  if (data.kind === "ask" && answer !== undefined) {
+    await appendTurn(redis, prefix, data.target.channelId, { prompt: data.prompt, answer }).catch((err: unknown) =>
+      log.warn({ err }, "could not add the exchange to the conversation"),
+    );
+  }
+  if (outputs.footerId() !== undefined) return;
+  await postFooter(job, data, outputs, deps, log).catch((err: unknown) =>
+    log.warn({ err }, "could not post the chart and buttons under the answer"),
+  );
 }
 
 function observeSide(metrics: WorkerMetrics, side: Side, result: SideResult): void {

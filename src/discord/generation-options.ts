@@ -4,7 +4,7 @@ import {
   SlashCommandBuilder,
   type ChatInputCommandInteraction,
 } from "discord.js";
-import { MAX_PROMPT_CHARS, SEED_RANGE, TEMPERATURE_RANGE } from "../jobs.js";
+import { MAX_PROMPT_CHARS, SEED_RANGE, TEMPERATURE_RANGE, type CompareMode } from "../jobs.js";
 import type { RawRequestOptions } from "../request-options.js";
 
 /** The most tokens a user may ask for at registration; the server's `MAX_NEW_TOKENS` caps it further. */
@@ -59,5 +59,23 @@ export function readGenerationOptions(interaction: ChatInputCommandInteraction, 
     temperature: options.getNumber("temperature"),
     maxTokens: options.getInteger("max_tokens"),
     seed: options.getInteger("seed"),
+  };
+}
+
+/** The options that change how a request is run, where the command has them. */
+export interface RequestVariant {
+  mode: CompareMode;
+  blind: boolean;
+  fewShot: boolean;
+}
+
+/** Reads `mode` and `blind` (/compare) and `fewshot` (/complete); absent options read as their defaults. */
+export function readVariant(interaction: ChatInputCommandInteraction): RequestVariant {
+  const { options } = interaction;
+  const mode = options.get("mode")?.value;
+  return {
+    mode: mode === "matrix" ? "matrix" : "pair",
+    blind: options.get("blind")?.value === true,
+    fewShot: options.get("fewshot")?.value === true,
   };
 }

@@ -33,6 +33,12 @@ interface ChannelState {
   timer: NodeJS.Timeout | null;
 }
 
+/** What a created message may carry besides its text. */
+export interface MessageExtras {
+  components?: readonly unknown[];
+  files?: readonly { name: string; data: Buffer; contentType: string }[];
+}
+
 /** Told when a streaming (not final) edit fails, so the generation behind it can stop. */
 export type EditFailureHandler = (failure: { channelId: string; messageId: string; error: unknown }) => void;
 
@@ -61,10 +67,25 @@ export class LiveEditor {
     return new Promise((resolve, reject) => this.enqueue(channelId, messageId, content, { resolve, reject }));
   }
 
-  /** Creates a message with the safe options; `nonce` makes a retried create return the same message. */
-  async create(channelId: string, content: string, nonce?: string): Promise<string> {
-    const body = { content, ...SAFE_MESSAGE, ...(nonce ? { nonce, enforce_nonce: true } : {}) };
-    const message = (await this.rest.post(Routes.channelMessages(channelId), { body })) as { id: string };
+  /**
+   * Creates a message with the safe options; `nonce` makes a retried create return the same message.
+   * `extra` adds components (buttons) and files (uploaded as attachments).
+   */
+  async create(channelId: string, content: string, nonce?: string, extra: MessageExtras = {}): Promise<string> {
+    const files = extra.files ?? [];
+    const body = {
+      content,
+      ...SAFE_MESSAGE,
+      ...(nonce ? { nonce, enforce_nonce: true } : {}),
+      ...(extra.components ? { components: extra.components } : {}),
+      ...(files.length > 0 ? { attachments: files.map((file, id) => ({ id, filename: file.name })) } : {}),
+    };
+    const message = (await this.rest.post(Routes.channelMessages(channelId), {
+      body,
+      ...(files.length > 0
+        ? { files: files.map((f) => ({ name: f.name, data: f.data, contentType: f.contentType })) }
+        : {}),
+    })) as { id: string };
     this.state(channelId).lastSent.set(message.id, content);
     return message.id;
   }

@@ -1,7 +1,26 @@
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
-import type { Sampling, Side, SideResult } from "../jobs.js";
+import { stat } from "node:fs/promises";
+import {
+  getLlama,
+  GgufFileType,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from "node-llama-cpp";
+import { isTemplated, modelOf, type ModelRole, type Sampling, type Side, type SideResult } from "../jobs.js";
 import { chooseSequences } from "./choose-sequences.js";
-import { chatTurn, completeRaw, type SideRun } from "./generate-side.js";
+import {
+  chatTurn,
+  completeRaw,
+  nextTokens,
+  prepareChat,
+  prepareRaw,
+  type NextToken,
+  type PreparedInput,
+  type SideRun,
+} from "./generate-side.js";
 
 export interface EngineOptions {
   basePath: string;
@@ -23,11 +42,27 @@ interface Resident {
   name: string;
 }
 
-/** What a worker has loaded, for logs and labels. */
+/** One loaded model, as `/models` shows it. */
+export interface ModelInfo {
+  name: string;
+  file: string;
+  contextSize: number;
+  trainContextSize: number;
+  /** File size in bytes. */
+  sizeBytes: number;
+  /** The GGUF file type, e.g. "Q8_0" or "F16". */
+  quantization: string;
+  parameters: string | null;
+  /** The chat template in the GGUF, as node-llama-cpp resolved it, or null when it has none. */
+  chatTemplate: string | null;
+}
+
+/** What a worker has loaded, for logs, labels and `/models`. */
 export interface EngineInfo {
+  /** "cuda", "vulkan", "metal" or "cpu". */
   backend: string;
   sequences: number;
-  models: Record<Side, { name: string; file: string; contextSize: number }>;
+  models: Record<ModelRole, ModelInfo>;
 }
 
 /**
@@ -37,8 +72,10 @@ export interface EngineInfo {
 export class Engine {
   private constructor(
     private readonly llama: Llama,
-    private readonly sides: Record<Side, Resident>,
+    private readonly sides: Record<ModelRole, Resident>,
     private readonly systemPrompt: string,
+    /** The instruct model's chat template: the templated sides of both models use it. */
+    private readonly chatWrapper: ChatWrapper,
     readonly info: EngineInfo,
   ) {}
 
@@ -65,11 +102,14 @@ export class Engine {
       };
       const base = await resident(baseModel, options.basePath);
       const instruct = await resident(instructModel, options.instructPath);
-      const describe = (r: Resident, file: string) => ({ name: r.name, file, contextSize: r.context.contextSize });
-      return new Engine(llama, { base, instruct }, options.systemPrompt, {
+      const chatWrapper = resolveChatWrapper(instructModel);
+      return new Engine(llama, { base, instruct }, options.systemPrompt, chatWrapper, {
         backend: llama.gpu || "cpu",
         sequences,
-        models: { base: describe(base, options.basePath), instruct: describe(instruct, options.instructPath) },
+        models: {
+          base: await describeModel(base, options.basePath),
+          instruct: await describeModel(instruct, options.instructPath),
+        },
       });
     } catch (error) {
       await llama.dispose();
@@ -77,11 +117,23 @@ export class Engine {
     }
   }
 
-  /** Generates one side: the base model as raw continuation, the instruct model as a chat turn. */
+  /** Generates one side: its model, raw or through the instruct model's chat template with the system prompt. */
   generate(side: Side, run: SideRun): Promise<SideResult> {
-    return side === "base"
-      ? completeRaw(this.sides.base.context, run)
-      : chatTurn(this.sides.instruct.context, this.systemPrompt, run);
+    const slot = this.sides[modelOf(side)];
+    return isTemplated(side) ? chatTurn(slot, this.chatWrapper, this.systemPrompt, run) : completeRaw(slot, run);
+  }
+
+  /** Exactly what a side would evaluate for `run`, without generating. */
+  prepare(side: Side, run: Pick<SideRun, "prompt" | "history" | "sampling">): PreparedInput {
+    const slot = this.sides[modelOf(side)];
+    return isTemplated(side)
+      ? prepareChat(slot, this.chatWrapper, this.systemPrompt, run)
+      : prepareRaw(slot.model, run.prompt);
+  }
+
+  /** The `k` likeliest next tokens of a side's model after the side's input for `run`. */
+  nextTokens(side: Side, run: Pick<SideRun, "prompt" | "history" | "sampling">, k: number): Promise<NextToken[]> {
+    return nextTokens(this.sides[modelOf(side)], this.prepare(side, run).tokens, k);
   }
 
   /** Disposes contexts, models and the Llama, in that order. */
@@ -94,4 +146,31 @@ export class Engine {
   }
 }
 
-export type { SideRun, Sampling };
+/** A loaded model's description for `/models`. */
+async function describeModel(resident: Resident, file: string): Promise<ModelInfo> {
+  const { model, context } = resident;
+  const metadata = model.fileInfo.metadata;
+  const fileType = metadata.general.file_type;
+  const template = metadata.tokenizer.chat_template;
+  return {
+    name: resident.name,
+    file,
+    contextSize: context.contextSize,
+    trainContextSize: model.trainContextSize,
+    sizeBytes: await stat(file).then(
+      (s) => s.size,
+      () => model.size,
+    ),
+    quantization: fileType === undefined ? "unknown" : quantName(fileType),
+    parameters: metadata.general.size_label ?? null,
+    chatTemplate: typeof template === "string" && template !== "" ? resolveChatWrapper(model).wrapperName : null,
+  };
+}
+
+/** "MOSTLY_Q8_0" → "Q8_0", "ALL_F32" → "F32". */
+function quantName(fileType: GgufFileType): string {
+  const name = GgufFileType[fileType] as string | undefined;
+  return name === undefined ? `type ${fileType}` : name.replace(/^(MOSTLY|ALL)_/, "");
+}
+
+export type { SideRun, Sampling, NextToken };

@@ -1,13 +1,49 @@
-import { LlamaChatSession, LlamaCompletion, type LlamaContext } from "node-llama-cpp";
-import type { Sampling, SideResult } from "../jobs.js";
+import {
+  LlamaChatSession,
+  LlamaCompletion,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type LlamaContext,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import type { PromptSeen, Sampling, SideResult } from "../jobs.js";
 import { toStopReason } from "./stop-reason.js";
 
+/** An earlier exchange of a conversation. */
+export interface Turn {
+  prompt: string;
+  answer: string;
+}
+
 export interface SideRun {
+  /** What the model is given: raw text, or the user's message when the side is templated. */
   prompt: string;
   sampling: Sampling;
+  /** Templated sides: earlier turns of the conversation, oldest first (early ones are left out if they do not fit). */
+  history?: readonly Turn[];
+  /** Turns before `history` that were already left out; counted with the ones left out here. */
+  omittedTurns?: number;
+  /** Raw sides: texts that end the generation when the model writes them (not shown in the output). */
+  stopSequences?: readonly string[];
   /** Called with the whole text so far each time it grows. */
   onText?: (text: string) => void;
   signal?: AbortSignal;
+}
+
+/** A loaded model with its context, as a side uses it. */
+export interface ModelSlot {
+  model: LlamaModel;
+  context: LlamaContext;
+}
+
+/** The exact tokens a side evaluates before generating, and how they were made. */
+export interface PreparedInput {
+  tokens: Token[];
+  /** Templated: the chat history the tokens were made from. */
+  chatHistory?: ChatHistoryItem[];
+  droppedTurns: number;
+  seen: PromptSeen;
 }
 
 /** Counts tokens and times the first one, for the stats shown under each output. */
@@ -20,10 +56,10 @@ function meter() {
       firstTokenAt ??= performance.now();
       tokens += batch.length;
     },
-    finish: (text: string, stopReason: string): SideResult => ({
+    finish: (text: string, stopReason: SideResult["stopReason"]): SideResult => ({
       text,
       tokens,
-      stopReason: toStopReason(stopReason),
+      stopReason,
       timeToFirstTokenMs: firstTokenAt === null ? null : Math.round(firstTokenAt - startedAt),
       durationMs: Math.round(performance.now() - startedAt),
     }),
@@ -46,17 +82,100 @@ function common(run: SideRun, m: ReturnType<typeof meter>) {
   };
 }
 
+/** Describes tokens as a member should see them: the text with special tokens written out, and those tokens. */
+export function describeInput(model: LlamaModel, tokens: readonly Token[], template: string | null): PromptSeen {
+  const counts = new Map<string, number>();
+  for (const token of tokens) {
+    if (!model.isSpecialToken(token)) continue;
+    const text = model.detokenize([token], true);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return {
+    text: model.detokenize([...tokens], true),
+    tokens: tokens.length,
+    specialTokens: [...counts].map(([text, count]) => ({ text, count })),
+    template,
+  };
+}
+
+/** The tokens LlamaCompletion evaluates for a raw prompt: the beginning-of-text token if the model wants one, then the text. */
+function rawTokens(model: LlamaModel, prompt: string): { bos: Token[]; body: Token[] } {
+  const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
+  return { bos, body: model.tokenize(prompt, false, bos.length > 0 ? "trimLeadingSpace" : undefined) };
+}
+
+/** A raw prompt's input. */
+export function prepareRaw(model: LlamaModel, prompt: string): PreparedInput {
+  const { bos, body } = rawTokens(model, prompt);
+  const tokens = [...bos, ...body];
+  return { tokens, droppedTurns: 0, seen: describeInput(model, tokens, null) };
+}
+
+function chatHistoryOf(systemPrompt: string, history: readonly Turn[], prompt: string): ChatHistoryItem[] {
+  return [
+    { type: "system", text: systemPrompt },
+    ...history.flatMap((turn): ChatHistoryItem[] => [
+      { type: "user", text: turn.prompt },
+      { type: "model", response: [turn.answer] },
+    ]),
+    { type: "user", text: prompt },
+    { type: "model", response: [] },
+  ];
+}
+
 /**
- * Raw continuation on the base model: no chat template, even when the GGUF carries one.
- * Uses one free sequence of `context` and gives it back.
+ * A templated prompt's input, made by the chat wrapper exactly as LlamaChatSession makes it. Leaves out the
+ * oldest turns of `history` until the input and `maxTokens` new tokens fit the context.
  */
-export async function completeRaw(context: LlamaContext, run: SideRun): Promise<SideResult> {
-  const sequence = context.getSequence();
+export function prepareChat(
+  slot: ModelSlot,
+  wrapper: ChatWrapper,
+  systemPrompt: string,
+  run: Pick<SideRun, "prompt" | "history" | "sampling">,
+): PreparedInput {
+  const history = [...(run.history ?? [])];
+  let dropped = 0;
+  for (;;) {
+    const chatHistory = chatHistoryOf(systemPrompt, history, run.prompt);
+    const { contextText } = wrapper.generateContextState({ chatHistory });
+    const tokens = contextText.tokenize(slot.model.tokenizer);
+    if (history.length === 0 || tokens.length + run.sampling.maxTokens <= slot.context.contextSize) {
+      return {
+        tokens,
+        chatHistory,
+        droppedTurns: dropped,
+        seen: describeInput(slot.model, tokens, wrapper.wrapperName),
+      };
+    }
+    history.shift();
+    dropped += 1;
+  }
+}
+
+/**
+ * Raw continuation: no chat template, even when the GGUF carries one. Uses one free sequence of the
+ * context and gives it back.
+ */
+export async function completeRaw(slot: ModelSlot, run: SideRun): Promise<SideResult> {
+  const input = prepareRaw(slot.model, run.prompt);
+  const sequence = slot.context.getSequence();
   const completion = new LlamaCompletion({ contextSequence: sequence });
   try {
     const m = meter();
-    const result = await completion.generateCompletionWithMeta(run.prompt, common(run, m));
-    return m.finish(result.response, result.metadata.stopReason);
+    const stops = run.stopSequences ?? [];
+    const result = await completion.generateCompletionWithMeta(rawTokens(slot.model, run.prompt).body, {
+      ...common(run, m),
+      ...(stops.length > 0 ? { customStopTriggers: [...stops] } : {}),
+    });
+    const reason = result.metadata.stopReason;
+    const side = m.finish(result.response, toStopReason(reason));
+    if (reason === "customStopTrigger") {
+      const hit = result.metadata.customStopTrigger.filter((part): part is string => typeof part === "string").join("");
+      side.stopSequence = hit;
+    }
+    const end = reason === "eogToken" ? endTokenText(slot.model) : undefined;
+    if (end !== undefined) side.endToken = end;
+    return { ...side, input: input.seen };
   } finally {
     completion.dispose();
     await sequence.dispose();
@@ -64,18 +183,68 @@ export async function completeRaw(context: LlamaContext, run: SideRun): Promise<
 }
 
 /**
- * One chat turn on the instruct model through the chat template resolved from its GGUF, with an
- * explicit system prompt. Uses one free sequence of `context` and gives it back.
+ * One chat turn through `wrapper`, with an explicit system prompt and the conversation so far. Uses one
+ * free sequence of the context and gives it back.
  */
-export async function chatTurn(context: LlamaContext, systemPrompt: string, run: SideRun): Promise<SideResult> {
-  const sequence = context.getSequence();
-  const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt });
+export async function chatTurn(
+  slot: ModelSlot,
+  wrapper: ChatWrapper,
+  systemPrompt: string,
+  run: SideRun,
+): Promise<SideResult> {
+  const input = prepareChat(slot, wrapper, systemPrompt, run);
+  const sequence = slot.context.getSequence();
+  const session = new LlamaChatSession({ contextSequence: sequence, chatWrapper: wrapper, systemPrompt });
   try {
+    // The history the input was made from, without the new user message and the empty answer after it.
+    session.setChatHistory((input.chatHistory ?? []).slice(0, -2));
     const m = meter();
     const result = await session.promptWithMeta(run.prompt, common(run, m));
-    return m.finish(result.responseText, result.stopReason);
+    // A template's own end-of-turn text ends the turn just as the end-of-turn token does.
+    const reason = result.stopReason === "stopGenerationTrigger" ? "eogToken" : result.stopReason;
+    const side = m.finish(result.responseText, toStopReason(reason));
+    const end = reason === "eogToken" ? endTokenText(slot.model) : undefined;
+    if (end !== undefined) side.endToken = end;
+    const dropped = input.droppedTurns + (run.omittedTurns ?? 0);
+    if (dropped > 0) side.droppedTurns = dropped;
+    return { ...side, input: input.seen };
   } finally {
     session.dispose();
+    await sequence.dispose();
+  }
+}
+
+/** The model's end-of-turn token as text (its end-of-text token when it has no separate one). */
+function endTokenText(model: LlamaModel): string | undefined {
+  return model.tokens.eotString ?? model.tokens.eosString ?? undefined;
+}
+
+/** A candidate next token and its probability. */
+export interface NextToken {
+  text: string;
+  probability: number;
+}
+
+/**
+ * The `k` likeliest next tokens after `tokens`, from the model's own distribution (temperature 1). Uses one
+ * free sequence of the context and gives it back.
+ */
+export async function nextTokens(slot: ModelSlot, tokens: readonly Token[], k: number): Promise<NextToken[]> {
+  if (tokens.length === 0) return [];
+  const sequence = slot.context.getSequence();
+  try {
+    const last = tokens.length - 1;
+    const output = await sequence.controlledEvaluate(
+      tokens.map((token, index) =>
+        index === last ? [token, { generateNext: { probabilities: true, options: { temperature: 1 } } }] : token,
+      ),
+    );
+    const probabilities = output[last]?.next?.probabilities;
+    if (!probabilities) return [];
+    return [...probabilities.entries()]
+      .slice(0, k)
+      .map(([token, probability]) => ({ text: slot.model.detokenize([token], true), probability }));
+  } finally {
     await sequence.dispose();
   }
 }

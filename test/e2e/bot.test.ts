@@ -5,7 +5,7 @@ import { loadCommands } from "../../src/load-commands.js";
 import { registerCommands } from "../../src/register.js";
 import { Redis } from "ioredis";
 import { TEST_REDIS_URL } from "../support/redis.js";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { isFooter, startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import {
   FakeDiscord,
   Permission,
@@ -83,7 +83,15 @@ async function runCommand(
 describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, fake Discord)", () => {
   it("registers its commands globally, usable in servers and DMs, with the Guilds intent only", () => {
     const commands = new Map(fake.commands().map((c) => [c.name, c]));
-    expect([...commands.keys()].sort()).toEqual(["ask", "compare", "complete", "queue-status"]);
+    expect([...commands.keys()].sort()).toEqual([
+      "ask",
+      "compare",
+      "complete",
+      "export-preferences",
+      "leaderboard",
+      "models",
+      "queue-status",
+    ]);
     for (const name of ["ask", "compare", "complete"]) expect(commands.get(name)?.contexts).toEqual([0, 1]);
     // The admin command: servers only, and only for members with Manage Server unless an admin says otherwise.
     expect(commands.get("queue-status")).toMatchObject({ contexts: [0], default_member_permissions: "32" });
@@ -119,7 +127,7 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
         .commands(guild.id)
         .map((c) => c.name)
         .sort(),
-    ).toEqual(["ask", "compare", "complete", "queue-status"]);
+    ).toEqual(["ask", "compare", "complete", "export-preferences", "leaderboard", "models", "queue-status"]);
   });
 
   it("/compare: a public header, a thread, and a labelled pair that ends complete with stats", async () => {
@@ -155,11 +163,11 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
     const [instruct] = contentOf(sideMessages(thread.id, "Instruct model"));
     expect(base?.startsWith("**Base model** · `tiny-base` · raw continuation, no template\n")).toBe(true);
     expect(base).toContain(`**${prompt}**${expectedText(BASE_PATHS.question, 24)}\n-# 24 tokens · `);
-    expect(base).toMatch(/first token \d+ ms · stopped: token limit \(24\)$/);
+    expect(base).toMatch(/first token \d+ ms · stopped: token limit \(24\)\n/);
     expect(instruct).toContain(
       `**Instruct model** · \`tiny-instruct\` · chat template + system prompt\n${INSTRUCT_ANSWER}\n-# `,
     );
-    expect(instruct).toMatch(/stopped: end of turn$/);
+    expect(instruct).toMatch(/stopped: end of turn\n/);
     console.info(`/compare to both outputs final: ${elapsed} ms`);
   });
 
@@ -181,10 +189,10 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
     const completeOut = await fake.waitFor(() => finished(botPosts(completeThread)) && botPosts(completeThread));
     expect(askOut).toHaveLength(1);
     expect(askOut[0]?.content).toContain(INSTRUCT_ANSWER);
-    expect(askOut[0]?.content).toMatch(/stopped: end of turn$/);
+    expect(askOut[0]?.content).toMatch(/stopped: end of turn\n/);
     expect(completeOut).toHaveLength(1);
     expect(completeOut[0]?.content).toContain(`**Tell me a story**${expectedText(BASE_PATHS.other, 30)}`);
-    expect(completeOut[0]?.content).toMatch(/-# 30 tokens · .* stopped: token limit \(30\)$/);
+    expect(completeOut[0]?.content).toMatch(/-# 30 tokens · .* stopped: token limit \(30\)\n/);
   });
 
   it("splits a long output over several messages without breaking its code block or losing text", async () => {
@@ -205,9 +213,9 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
       expect(m.content.length).toBeLessThanOrEqual(2_000);
       const fences = m.content.split("\n").filter((line) => line.startsWith("```")).length;
       expect(fences % 2).toBe(0);
-      // Drop the label line, the status line, the fence added to close and the one added to reopen.
+      // Drop the label line, the status lines, the fence added to close and the one added to reopen.
       const lines = m.content.split("\n").slice(1);
-      if (i === messages.length - 1) lines.pop();
+      if (i === messages.length - 1) while (lines.at(-1)?.startsWith("-# ")) lines.pop();
       if (i > 0) lines.shift();
       lines.pop();
       return lines.join("\n") + "\n";
@@ -299,7 +307,9 @@ describe("a replayed interaction", () => {
     expect(fake.interaction(ix.id).responses).toHaveLength(1);
     expect(fake.interaction(ix.id).originalMessage?.embeds).toHaveLength(1); // the header, untouched
     expect(fake.threads(general.id).filter((t) => t.id === thread)).toHaveLength(1);
-    expect(botPosts(thread)).toHaveLength(1);
+    // The answer and the footer under it, each once.
+    await fake.waitFor(() => botPosts(thread).some(isFooter));
+    expect(botPosts(thread)).toHaveLength(2);
     expect(await bot.gateway?.queue.getJob(jobIdFor(ix.id))).toBeDefined();
   });
 });

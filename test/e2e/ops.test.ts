@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { type FakeDiscord } from "../support/fake-discord/index.js";
 import { BASE_PATHS } from "../support/tiny-models.js";
@@ -73,6 +73,14 @@ describe("health and metrics endpoints", () => {
     });
     const thread = await fake.waitFor(() => fake.interaction(ix.id).originalMessage?.threadId);
     await fake.waitFor(() => fake.messages(thread).some((m) => /stopped: /.test(m.content)));
+    // The job completes once the footer under the answer is posted.
+    await vi.waitFor(
+      async () => {
+        const text = (await get(bot.worker?.opsPort, "/metrics")).text;
+        expect(sample(text, "bvi_jobs_total", { outcome: "completed" })).toBe(1);
+      },
+      { timeout: 5_000, interval: 50 },
+    );
 
     const gateway = (await get(bot.gateway?.opsPort, "/metrics")).text;
     expect(sample(gateway, "bvi_interactions_total", { command: "complete", outcome: "handled" })).toBe(1);

@@ -83,7 +83,7 @@ describe("the Stop button", () => {
     const pressed = Date.now();
     await pressStop(ix.id, mod, Permission.ManageMessages | Permission.ViewChannel);
     const last = await fake.waitFor(
-      () => fake.messages(thread).find((m) => /stopped: mod pressed Stop$/.test(m.content)),
+      () => fake.messages(thread).find((m) => /stopped: mod pressed Stop\n/.test(m.content)),
       { timeoutMs: 10_000 },
     );
     // From the press to the thread showing who stopped it.

@@ -113,9 +113,12 @@ describe("Discord throttles and errors", () => {
     const job = await queue.add("complete", data, { ...jobOptions, jobId: jobIdFor(data.interactionId) });
     const result = await job.waitUntilFinished(events, 30_000);
     const messages = fake.messages(thread.id);
-    expect(messages.length).toBe((await queue.getJob(job.id ?? ""))?.data.target.outputs.base?.length);
+    const outputs = (await queue.getJob(job.id ?? ""))?.data.target.outputs;
+    // The side's messages, then the footer with the buttons.
+    expect(messages.length).toBe((outputs?.base?.length ?? 0) + 1);
+    expect(outputs?.footer).toEqual([messages.at(-1)?.id]);
     expect(new Set(messages.map((m) => m.nonce)).size).toBe(messages.length);
-    expect(messages.at(-1)?.content).toMatch(/stopped: token limit \(64\)$/);
+    expect(messages.at(-2)?.content).toMatch(/stopped: token limit \(64\)\n/);
     const shown = messages.map((m) => m.content).join("\n");
     const line = 'print("the quick brown fox jumps over the lazy dog")';
     expect(shown.split(line).length - 1).toBe((result.base?.text ?? "").split(line).length - 1);
@@ -145,9 +148,10 @@ describe("Discord answers after the REST timeout", () => {
     const creates = fake.requests.filter(
       (r) => r.method === "POST" && r.path.endsWith(`/channels/${thread.id}/messages`),
     );
-    expect(creates.length).toBe(2);
+    // The late create and its retry (same nonce), then the footer.
+    expect(creates.length).toBe(3);
     const messages = fake.messages(thread.id);
-    expect(messages).toHaveLength(1);
-    expect(messages[0]?.content).toMatch(/stopped: end of turn$/);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]?.content).toMatch(/stopped: end of turn\n/);
   }, 60_000);
 });

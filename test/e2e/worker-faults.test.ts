@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import { jobIdFor, jobOptions } from "../../src/jobs.js";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
+import { isFooter, startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
 import { envOf, spawnBotProcess, type BotProcess } from "../support/processes.js";
 import { openTestQueue, testJob } from "../support/queue.js";
@@ -58,11 +58,11 @@ async function startInProcessWorker(config: Config): Promise<RunningBot> {
   return bot;
 }
 
-/** The thread's messages once both sides show their final stats. */
+/** The thread's messages once both sides show their final stats and the footer is there. */
 const bothFinal = (thread: string) => () => {
   const messages = fake.messages(thread);
   const finals = messages.filter((m) => /stopped: /.test(m.content));
-  return finals.length === 2 && messages;
+  return finals.length === 2 && messages.some(isFooter) && messages;
 };
 
 function expectOneCompletePair(thread: string) {
@@ -71,7 +71,7 @@ function expectOneCompletePair(thread: string) {
   const instruct = messages.filter((m) => m.content.startsWith("**Instruct model**"));
   expect(instruct).toHaveLength(1);
   expect(instruct[0]?.content).toContain(INSTRUCT_ANSWER);
-  expect(instruct[0]?.content).toMatch(/stopped: end of turn$/);
+  expect(instruct[0]?.content).toMatch(/stopped: end of turn\n/);
   // The base side needs several messages for 64 tokens of code; each part exists exactly once.
   expect(base.length).toBeGreaterThanOrEqual(2);
   base
@@ -79,12 +79,14 @@ function expectOneCompletePair(thread: string) {
     .forEach((message, i) =>
       expect(message.content).toMatch(new RegExp(`^-# Base model, continued \\(${i + 2}/${base.length}\\)`)),
     );
-  expect(base.at(-1)?.content).toMatch(/stopped: token limit \(64\)$/);
+  expect(base.at(-1)?.content).toMatch(/stopped: token limit \(64\)\n/);
   const body = base.map((m) => m.content).join("\n");
   expect(body.split('print("the quick brown fox jumps over the lazy dog")').length - 1).toBe(
     expectedText(BASE_PATHS.code, 64).split('print("the quick brown fox jumps over the lazy dog")').length - 1,
   );
-  expect(messages).toHaveLength(base.length + 1);
+  // Both sides and one footer: nothing posted twice.
+  expect(messages).toHaveLength(base.length + 2);
+  expect(messages.filter(isFooter)).toHaveLength(1);
 }
 
 /**

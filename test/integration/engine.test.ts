@@ -2,16 +2,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getLlama, LlamaChatSession, LlamaCompletion, type Llama, type LlamaModel } from "node-llama-cpp";
 import { Engine } from "../../src/llm/engine.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER, writeTestModels } from "../support/tiny-models.js";
 
 let dir: string;
 let engine: Engine;
+let paths: { base: string; instruct: string };
 const sampling = { temperature: 0, maxTokens: 12, seed: 1 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "bvi-engine-"));
   const models = await writeTestModels(dir);
+  paths = models;
   engine = await Engine.load({
     basePath: models.base,
     instructPath: models.instruct,
@@ -50,6 +53,63 @@ describe("Engine (real node-llama-cpp, generated models)", () => {
     expect(seen.at(-1)).toBe(result.text);
   });
 
+  describe("the exact input it reports is the one node-llama-cpp evaluates", () => {
+    let llama: Llama;
+    const load = (modelPath: string) => llama.loadModel({ modelPath });
+    /** The tokens a sequence holds after a generation, cut to the length of `prefix`. */
+    async function evaluated(model: LlamaModel, run: (sequence: ReturnType<typeof sequenceOf>) => Promise<unknown>) {
+      const context = await model.createContext({ contextSize: 512, threads: 1 });
+      const sequence = sequenceOf(context);
+      await run(sequence);
+      const tokens = [...sequence.contextTokens];
+      await context.dispose();
+      return tokens;
+    }
+    const sequenceOf = (context: Awaited<ReturnType<LlamaModel["createContext"]>>) => context.getSequence();
+
+    beforeAll(async () => {
+      llama = await getLlama({ gpu: false });
+    });
+    afterAll(() => llama?.dispose());
+
+    it("through the chat template, with the system prompt and earlier turns", async () => {
+      const model = await load(paths.instruct);
+      const history = [{ prompt: "Hello?", answer: INSTRUCT_ANSWER }];
+      const run = { prompt: "And again?", sampling, history };
+      const reported = engine.prepare("instruct", run);
+      const tokens = await evaluated(model, async (sequence) => {
+        const session = new LlamaChatSession({
+          contextSequence: sequence,
+          systemPrompt: "You are a helpful assistant.",
+        });
+        session.setChatHistory([
+          { type: "system", text: "You are a helpful assistant." },
+          { type: "user", text: "Hello?" },
+          { type: "model", response: [INSTRUCT_ANSWER] },
+        ]);
+        await session.prompt("And again?", { maxTokens: 4, temperature: 0 });
+      });
+      expect(tokens.slice(0, reported.tokens.length)).toEqual(reported.tokens);
+      expect(reported.seen.tokens).toBe(reported.tokens.length);
+      expect(reported.seen.text).toContain("<|im_start|>user\nHello?<|im_end|>");
+      await model.dispose();
+    });
+
+    it("raw, with the beginning-of-text token the model asks for", async () => {
+      const model = await load(paths.base);
+      const reported = engine.prepare("base", { prompt: BASE_PATHS.question.prompt, sampling });
+      const tokens = await evaluated(model, (sequence) =>
+        new LlamaCompletion({ contextSequence: sequence }).generateCompletion(BASE_PATHS.question.prompt, {
+          maxTokens: 4,
+          temperature: 0,
+        }),
+      );
+      expect(tokens.slice(0, reported.tokens.length)).toEqual(reported.tokens);
+      expect(reported.seen.text).toBe(`<s>${BASE_PATHS.question.prompt}`);
+      await model.dispose();
+    });
+  });
+
   it("instruct side: answers through the chat template and stops at end of turn", async () => {
     const result = await engine.generate("instruct", { prompt: "What is the capital of France?", sampling });
     expect(result.text).toBe(INSTRUCT_ANSWER);
@@ -83,6 +143,7 @@ describe("Engine (real node-llama-cpp, generated models)", () => {
 describe("Engine sequences by hardware", () => {
   it("defaults to half the CPU cores, from 2 to 8, on a CPU", async () => {
     const models = await writeTestModels(dir);
+    paths = models;
     const auto = await Engine.load({
       basePath: models.base,
       instructPath: models.instruct,

@@ -55,6 +55,7 @@ it("two workers on one Redis share the load; every job runs exactly once", async
   // Each job wrote its own thread once: no job ran twice.
   for (const job of finished) {
     const messages = fake.messages(job?.data.target.channelId ?? "");
-    expect(messages.length).toBe(job?.data.target.outputs.base?.length);
+    const outputs = job?.data.target.outputs;
+    expect(messages.length).toBe((outputs?.base?.length ?? 0) + (outputs?.footer?.length ?? 0));
   }
 });

@@ -87,7 +87,7 @@ describe("generated GGUF files", () => {
 describe("tiny-base (raw completion)", () => {
   const cases: [string, TinyPath, number][] = [
     ["question → Paris cycle", BASE_PATHS.question, 12],
-    ["colon → unclosed code block", BASE_PATHS.code, 40],
+    ["equals sign → unclosed code block", BASE_PATHS.code, 40],
     ["exclamation → mentions", BASE_PATHS.mention, 12],
     ["anything else → and so on", BASE_PATHS.other, 12],
   ];

@@ -134,3 +134,8 @@ export function askCommand(fake: FakeDiscord, channelId: string, user: FakeUser 
     user,
   });
 }
+
+/** Whether a message is the footer a worker posts under a finished result: it carries the exact-prompts button. */
+export function isFooter(message: { components: readonly unknown[] }): boolean {
+  return JSON.stringify(message.components).includes('"prompts:');
+}

@@ -22,6 +22,9 @@ export const CODE_FENCE_OPEN = "\n```python\n";
 /** The 53-character code line the code path repeats forever. */
 export const CODE_LINE = 'print("the quick brown fox jumps over the lazy dog")\n';
 
+/** How the base model starts the next question of a few-shot scaffold. */
+export const FEW_SHOT_NEXT_QUESTION = "\nQ:";
+
 /** Base model paths at temperature 0, keyed by the prompt's last byte. */
 export const BASE_PATHS = {
   /** Prompt ending in "?": " Paris is the capital of France Paris is ..." */
@@ -30,9 +33,9 @@ export const BASE_PATHS = {
     prefix: [],
     cycle: [" Paris", " is", " the", " capital", " of", " France"],
   },
-  /** Prompt ending in ":": "\n```python\n" then {@link CODE_LINE} repeated. */
+  /** Prompt ending in "=": "\n```python\n" then {@link CODE_LINE} repeated. */
   code: {
-    prompt: "Write some code:",
+    prompt: "Python code, x =",
     prefix: [CODE_FENCE_OPEN],
     cycle: [CODE_LINE],
   },
@@ -41,6 +44,18 @@ export const BASE_PATHS = {
     prompt: "Ping everyone!",
     prefix: [],
     cycle: [" @everyone", " <@&123456789012345678>", " @here", " <@111111111111111111>", " https://example.com/x"],
+  },
+  /** Prompt ending in ".": a chat log in which the model invents a "User:" who speaks next. */
+  dialogue: {
+    prompt: "Good morning.",
+    prefix: [],
+    cycle: [" Nice", " day.", "\nUser:", " Hello", " again."],
+  },
+  /** Prompt ending in ":" (a few-shot scaffold's "A:"): " Paris." then the next question, "\nQ:". */
+  fewShot: {
+    prompt: "Q: What is the capital of France?\nA:",
+    prefix: [],
+    cycle: [" Paris.", FEW_SHOT_NEXT_QUESTION],
   },
   /** Any other last token: " and so on and so on ..." */
   other: {
@@ -101,8 +116,10 @@ export const BASE_MODEL_SPEC: BigramModelSpec = {
   controlTokens: ["<|im_start|>", INSTRUCT_EOT],
   transitions: {
     ...chain(BASE_PATHS.question, "?"),
-    ...chain(BASE_PATHS.code, ":"),
+    ...chain(BASE_PATHS.code, "="),
     ...chain(BASE_PATHS.mention, "!"),
+    ...chain(BASE_PATHS.dialogue, "."),
+    ...chain(BASE_PATHS.fewShot, ":"),
     ...chain(BASE_PATHS.other), // reached through the fallback
   },
   fallback: BASE_PATHS.other.cycle[0],

@@ -39,8 +39,10 @@ describe("the job contract", () => {
   });
 
   it("lists the sides each kind generates", () => {
-    expect(sidesOf("compare")).toEqual(["base", "instruct"]);
-    expect(sidesOf("ask")).toEqual(["instruct"]);
-    expect(sidesOf("complete")).toEqual(["base"]);
+    expect(sidesOf({ kind: "compare" })).toEqual(["base", "instruct"]);
+    expect(sidesOf({ kind: "compare", order: ["instruct", "base"] })).toEqual(["instruct", "base"]);
+    expect(sidesOf({ kind: "compare", mode: "matrix" })).toEqual(["base", "baseChat", "instructRaw", "instruct"]);
+    expect(sidesOf({ kind: "ask" })).toEqual(["instruct"]);
+    expect(sidesOf({ kind: "complete" })).toEqual(["base"]);
   });
 });

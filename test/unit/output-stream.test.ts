@@ -52,12 +52,14 @@ describe("OutputStream", () => {
     stream.update(" once");
     await stream.finish(result(" once upon a time"));
     expect(edits.some((e) => e.content.includes("**Go:** once\n-# ✍️ generating…"))).toBe(true);
-    expect(messages.get("100")).toMatch(/\*\*Go:\*\* once upon a time\n-# 500 tokens .* stopped: token limit \(500\)$/);
+    expect(messages.get("100")).toMatch(
+      /\*\*Go:\*\* once upon a time\n-# 500 tokens .* stopped: token limit \(500\)\n-# 💡 It ran into the 500-token limit: a base model has no idea of a turn/,
+    );
   });
 
   it("adds overflow messages with stable nonces and records their ids; a retry reuses them", async () => {
     const { rest, messages, creates } = fakeRest();
-    const long = "word ".repeat(800); // about 4000 characters: three messages
+    const long = "word ".repeat(600); // about 3000 characters: three messages
     const saved: string[][] = [];
     const options = {
       editor: new LiveEditor(rest, { requests: 100, perMs: 1_000 }),

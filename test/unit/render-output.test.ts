@@ -36,14 +36,17 @@ describe("renderOutput", () => {
       durationMs: 1500,
     };
     const messages = renderOutput(view({ phase: "done", result }));
-    expect(messages.at(-1)).toMatch(/-# 3 tokens · 2\.0 tok\/s · first token 12 ms · stopped: end of turn$/);
+    expect(messages.at(-1)).toMatch(/-# 3 tokens · 2\.0 tok\/s · first token 12 ms · stopped: end of turn\n/);
+    expect(messages.at(-1)).toMatch(
+      /-# 💡 It ended its turn: it wrote its end-of-turn token, which it learned in instruction tuning\.$/,
+    );
   });
 
   it("continues long output in further messages, each within Discord's limit, labelled as continued", () => {
     const messages = renderOutput(view({ text: "word ".repeat(1500) }));
-    expect(messages.length).toBe(5);
+    expect(messages.length).toBe(7);
     for (const m of messages) expect(m.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
-    expect(messages[1]).toMatch(/^-# Instruct model, continued \(2\/5\)\n/);
+    expect(messages[1]).toMatch(/^-# Instruct model, continued \(2\/7\)\n/);
   });
 
   it("says so when a model produced nothing", () => {

@@ -1,0 +1,57 @@
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { Redis } from "ioredis";
+import { loadConfig, ConfigError } from "./config.js";
+import { preferenceRows, toJsonl } from "./preferences/export.js";
+import { connectRedis } from "./redis.js";
+import { loadVotedComparisons } from "./results.js";
+import { runMain } from "./run-main.js";
+
+export interface ExportOptions {
+  /** One guild's comparisons ("dm" for direct messages); all when absent. */
+  guild?: string | undefined;
+}
+
+/** Reads every stored comparison with its votes and returns the preference pairs as JSONL, with counts. */
+export async function exportPreferences(
+  redis: Redis,
+  prefix: string,
+  options: ExportOptions = {},
+): Promise<{ jsonl: string; rows: number; comparisons: number }> {
+  const scope =
+    options.guild === undefined ? ("all" as const) : { guildId: options.guild === "dm" ? null : options.guild };
+  const comparisons = await loadVotedComparisons(redis, prefix, scope);
+  const rows = preferenceRows(comparisons);
+  return { jsonl: toJsonl(rows), rows: rows.length, comparisons: comparisons.length };
+}
+
+const USAGE = `npm run export-preferences -- [--guild <id>|dm] [--out <file>]
+Writes the members' votes as DPO preference pairs (JSONL: prompt, chosen, rejected, metadata),
+to <file> or to standard output. Reads REDIS_URL and QUEUE_PREFIX like the bot.`;
+
+runMain(import.meta.url, "export-preferences", async () => {
+  let values: { guild?: string | undefined; out?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      options: { guild: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadConfig();
+  const redis = connectRedis(config.redis.url, "script");
+  try {
+    const result = await exportPreferences(redis, config.redis.prefix, { guild: values.guild });
+    if (values.out === undefined) process.stdout.write(result.jsonl);
+    else await writeFile(values.out, result.jsonl);
+    process.stderr.write(
+      `${result.rows} preference pairs from ${result.comparisons} comparisons${values.out ? ` written to ${values.out}` : ""}\n`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+});

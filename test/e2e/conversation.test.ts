@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isFooter, startTestBot, type TestBot } from "../support/bot.js";
+import type { FakeChannel, FakeDiscord, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
+import { INSTRUCT_ANSWER } from "../support/tiny-models.js";
+
+let setup: TestBot;
+let fake: FakeDiscord;
+let channel: FakeChannel;
+let ada: FakeUser;
+
+beforeAll(async () => {
+  setup = await startTestBot();
+  fake = setup.fake;
+  const guild = fake.createGuild({ name: "Lab" });
+  channel = fake.createChannel(guild.id, { name: "chat" });
+  ada = fake.createUser({ username: "ada" });
+});
+
+afterAll(() => setup?.close());
+
+/** /ask in `channelId`; returns the header, the place the answer went, and the answer once its footer is there. */
+async function ask(channelId: string, prompt: string) {
+  const ix = await fake.invokeCommand({
+    name: "ask",
+    options: [
+      { name: "prompt", value: prompt },
+      { name: "temperature", value: 0 },
+    ],
+    channelId,
+    user: ada,
+  });
+  // In the channel, the answer goes to a new thread on the header; in a thread, in place.
+  const header = await fake.waitFor(() => {
+    const message = fake.interaction(ix.id).originalMessage;
+    return message && !message.loading && (channelId !== channel.id || message.threadId !== null) && message;
+  });
+  const place = header.threadId ?? channelId;
+  const footer = await fake.waitFor(() =>
+    fake.messages(place).find((m) => isFooter(m) && JSON.stringify(m.components).includes(ix.id)),
+  );
+  const answers = fake.messages(place).filter((m) => m.content.startsWith("**Instruct model**"));
+  return { header, place, footer, answer: answers.at(-1) as FakeMessage };
+}
+
+/** The exact-prompts text of a result, as the member who presses the button sees it. */
+async function exactPrompt(footer: FakeMessage): Promise<string> {
+  const customId = JSON.stringify(footer.components).match(/"(prompts:\d+)"/)?.[1] ?? "";
+  const click = await fake.invokeComponent({ customId, messageId: footer.id, user: ada });
+  const reply = await fake.waitFor(() => {
+    const message = fake.interaction(click.id).originalMessage;
+    return message && !message.loading && message;
+  });
+  return (reply.embeds[0] as { description: string }).description;
+}
+
+const headerHow = (header: FakeMessage) =>
+  (header.embeds[0] as { fields: { name: string; value: string }[] }).fields.find((f) => f.name === "How")?.value;
+
+describe("/ask conversations in threads", () => {
+  it("/ask inside an /ask thread continues the conversation with the thread's history", async () => {
+    const first = await ask(channel.id, "My name is Ada. Remember it?");
+    expect(first.place).not.toBe(channel.id); // a new thread
+    expect(headerHow(first.header)).toBeUndefined();
+
+    const second = await ask(first.place, "What did I just tell you?");
+    expect(second.place).toBe(first.place); // answered in the same thread
+    expect(headerHow(second.header)).toBe(
+      "Continues the conversation in this thread: the model is given the 1 earlier turn.",
+    );
+    expect(second.answer.content).toContain(INSTRUCT_ANSWER);
+    // The model saw the first exchange, in the chat template, before the new message.
+    expect(await exactPrompt(second.footer)).toContain(
+      `<|im_start|>user\nMy name is Ada. Remember it?<|im_end|>\n<|im_start|>assistant\n${INSTRUCT_ANSWER}<|im_end|>\n<|im_start|>user\nWhat did I just tell you?<|im_end|>`,
+    );
+  });
+
+  it("leaves out the earliest turns once the conversation no longer fits the context, and says so", async () => {
+    // Each character of these prompts is one token of the test model, whose context holds 2048.
+    const long = "x".repeat(1200);
+    const first = await ask(channel.id, `${long}?`);
+    const second = await ask(first.place, `${"y".repeat(1000)}?`);
+    expect(headerHow(second.header)).toContain("the 1 earlier turn");
+    expect(second.answer.content).toContain(
+      "-# ✂️ Left out the first 1 turn of this conversation: they no longer fit in the model's context.",
+    );
+    const seen = await exactPrompt(second.footer);
+    expect(seen).not.toContain(long);
+    expect(seen).toContain("yyyy");
+  });
+
+  it("/ask outside a thread, or in a thread the bot never talked in, starts fresh", async () => {
+    const thread = fake.createThread(channel.id, { name: "someone else's" });
+    const fresh = await ask(thread.id, "Hello?");
+    expect(fresh.place).toBe(thread.id);
+    expect(headerHow(fresh.header)).toBeUndefined();
+    expect(await exactPrompt(fresh.footer)).toMatch(/<\|im_start\|>user\nHello\?<\|im_end\|>/);
+    expect((await exactPrompt(fresh.footer)).match(/<\|im_start\|>user/g)).toHaveLength(1);
+  });
+});
+
+describe("/models", () => {
+  it("shows the loaded pair with size, quantization, context, chat template, backend, workers and queue", async () => {
+    const ix = await fake.invokeCommand({ name: "models", channelId: channel.id, user: ada });
+    const reply = await fake.waitFor(() => {
+      const message = fake.interaction(ix.id).originalMessage;
+      return message && !message.loading && message;
+    });
+    const [embed] = reply.embeds as { description: string; fields: { name: string; value: string }[] }[];
+    expect(embed?.description).toMatch(
+      /\*\*Base\*\* `tiny-base`\n-# \d+\.\d MiB · F32 · context 2048 tokens \(trained on 2048\)\n-# no chat template in the file/,
+    );
+    expect(embed?.description).toMatch(
+      /\*\*Instruct\*\* `tiny-instruct`\n-# \d+\.\d MiB · F32 · context 2048 tokens \(trained on 2048\)\n-# chat template: ChatML/,
+    );
+    expect(embed?.description).toContain("**Workers online** 1 · 2 requests at once in all");
+    expect(embed?.description).toMatch(/\*\*Queue\*\* 0 waiting · 0 generating/);
+    expect(embed?.fields).toHaveLength(1);
+    expect(embed?.fields[0]?.value).toMatch(/^CPU · 2 at once · up since <t:\d+:R>$/);
+  });
+});

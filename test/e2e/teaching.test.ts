@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isFooter, startTestBot, type TestBot } from "../support/bot.js";
+import {
+  DEFAULT_BOT_PERMISSIONS,
+  Permission,
+  type FakeChannel,
+  type FakeDiscord,
+  type FakeMessage,
+  type FakeUser,
+} from "../support/fake-discord/index.js";
+import {
+  BASE_PATHS,
+  expectedText,
+  INSTRUCT_ANSWER,
+  INSTRUCT_EOT,
+  INSTRUCT_RAW_ANSWER,
+} from "../support/tiny-models.js";
+
+let setup: TestBot;
+let fake: FakeDiscord;
+let channel: FakeChannel;
+let ada: FakeUser;
+
+const SYSTEM_PROMPT = "You are a helpful assistant.";
+
+beforeAll(async () => {
+  setup = await startTestBot({ SYSTEM_PROMPT });
+  fake = setup.fake;
+  const guild = fake.createGuild();
+  channel = fake.createChannel(guild.id, { name: "lab" });
+  ada = fake.createUser({ username: "ada" });
+});
+
+afterAll(() => setup?.close());
+
+type Option = { name: string; value: string | number | boolean };
+
+/** Runs a command as a member would and returns its thread's messages once the footer is there. */
+async function run(
+  name: string,
+  options: Option[],
+  where: FakeChannel = channel,
+): Promise<{ thread: string; messages: FakeMessage[] }> {
+  const ix = await fake.invokeCommand({ name, options, channelId: where.id, user: ada });
+  const thread = await fake.waitFor(() => fake.interaction(ix.id).originalMessage?.threadId);
+  const messages = await fake.waitFor(() => {
+    const posted = fake.messages(thread);
+    return posted.some(isFooter) && posted;
+  });
+  return { thread, messages };
+}
+
+/** The message of a side whose label line starts with `label`. */
+const side = (messages: FakeMessage[], label: string) =>
+  messages.find((m) => m.content.startsWith(`**${label}**`))?.content ?? "";
+
+/** Presses a button on the footer and returns the ephemeral answer. */
+async function press(footer: FakeMessage, prefix: string, user = ada): Promise<FakeMessage> {
+  const button = JSON.stringify(footer.components).match(new RegExp(`"(${prefix}[^"]*)"`))?.[1];
+  if (button === undefined) throw new Error(`no ${prefix} button on the footer`);
+  const click = await fake.invokeComponent({ customId: button, messageId: footer.id, user });
+  return fake.waitFor(() => {
+    const reply = fake.interaction(click.id).originalMessage;
+    return reply && !reply.loading && reply;
+  });
+}
+
+const temperature0 = { name: "temperature", value: 0 };
+
+describe("teaching features, as a member sees them in Discord", () => {
+  it("says why each side stopped, in words: end of turn learned in tuning vs a base model running to the limit", async () => {
+    const { messages } = await run("compare", [
+      { name: "prompt", value: BASE_PATHS.question.prompt },
+      temperature0,
+      { name: "max_tokens", value: 24 },
+    ]);
+    expect(side(messages, "Base model")).toContain(
+      "💡 It ran into the 24-token limit: a base model has no idea of a turn, so it would have kept going.",
+    );
+    expect(side(messages, "Instruct model")).toContain(
+      `💡 It ended its turn: it wrote its end-of-turn token \`${INSTRUCT_EOT}\`, which it learned in instruction tuning.`,
+    );
+  });
+
+  it("points out where the base model invents a new speaker", async () => {
+    const { messages } = await run("complete", [
+      { name: "text", value: BASE_PATHS.dialogue.prompt },
+      temperature0,
+      { name: "max_tokens", value: 12 },
+    ]);
+    const base = side(messages, "Base model");
+    expect(base).toContain(`**${BASE_PATHS.dialogue.prompt}**${expectedText(BASE_PATHS.dialogue, 12)}`);
+    expect(base).toContain("Along the way it invented a new speaker (`User:`): it is continuing a transcript");
+  });
+
+  it("shows, on a button, exactly what each side saw: raw text vs the chat template with its special tokens", async () => {
+    const { messages } = await run("compare", [{ name: "prompt", value: BASE_PATHS.question.prompt }, temperature0]);
+    const reply = await press(messages.find(isFooter) as FakeMessage, "prompts:");
+    expect(reply.ephemeral).toBe(true);
+    const [base, instruct] = reply.embeds as { title: string; description: string }[];
+    expect(base?.title).toBe("Base model · tiny-base");
+    expect(base?.description).toContain("Raw text: no template, no system prompt.");
+    // "<s>" then one byte token per character of the prompt.
+    expect(base?.description).toContain(`**${BASE_PATHS.question.prompt.length + 1} tokens.**`);
+    expect(base?.description).toContain(`\`\`\`\n<s>${BASE_PATHS.question.prompt}\n\`\`\``);
+    expect(instruct?.title).toBe("Instruct model · tiny-instruct");
+    expect(instruct?.description).toMatch(/Through the chat template \(\w+\), system prompt included\./);
+    expect(instruct?.description).toContain(
+      `<|im_start|>system\n${SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n${BASE_PATHS.question.prompt}<|im_end|>\n<|im_start|>assistant\n`,
+    );
+    expect(instruct?.description).toMatch(/Special tokens: .*`<\|im_start\|>` ×3, `<\|im_end\|>` ×2/);
+  });
+
+  it("draws what each model expected next: a PNG chart in the thread, with a text version", async () => {
+    const { messages } = await run("compare", [{ name: "prompt", value: BASE_PATHS.question.prompt }, temperature0]);
+    const footer = messages.find(isFooter) as FakeMessage;
+    const [chart] = footer.attachments;
+    expect(chart?.filename).toBe("next-tokens.png");
+    expect(chart?.contentType).toBe("image/png");
+    expect(chart?.data.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(chart?.width).toBe(1200);
+    // The base model expects the continuation " Paris", the instruct model (after the template) its answer's "The".
+    expect(footer.content).toContain("-# Base model: `␣Paris` 100%");
+    expect(footer.content).toContain("-# Instruct model: `The` 100%");
+  });
+
+  it("without Attach Files, the footer still comes, with the chart's text version and a word for the admin", async () => {
+    const locked = fake.createChannel(channel.guildId ?? "", { name: "no-files" });
+    fake.setBotPermissions(locked.id, DEFAULT_BOT_PERMISSIONS & ~Permission.AttachFiles);
+    const { messages } = await run(
+      "compare",
+      [{ name: "prompt", value: BASE_PATHS.question.prompt }, temperature0],
+      locked,
+    );
+    const footer = messages.find(isFooter) as FakeMessage;
+    expect(footer.attachments).toEqual([]);
+    expect(footer.content).toContain("-# Base model: `␣Paris` 100%");
+    expect(footer.content).toContain("The chart needs the **Attach Files** permission here");
+    expect(JSON.stringify(footer.components)).toContain('"vote:');
+    expect(messages.filter(isFooter)).toHaveLength(1);
+  });
+
+  it("/compare mode:matrix runs both models raw and with the chat template: template versus training", async () => {
+    const { messages } = await run("compare", [
+      { name: "prompt", value: BASE_PATHS.question.prompt },
+      { name: "mode", value: "matrix" },
+      temperature0,
+      { name: "max_tokens", value: 9 },
+    ]);
+    const labels = messages.filter((m) => !isFooter(m)).map((m) => m.content.split(" · ")[0]);
+    expect(labels).toEqual([
+      "**Base model**",
+      "**Base model + chat template**",
+      "**Instruct model, raw**",
+      "**Instruct model**",
+    ]);
+    // Training, not the template, makes an assistant: the base model rambles even inside the template...
+    expect(side(messages, "Base model + chat template")).toContain(expectedText(BASE_PATHS.other, 9));
+    expect(side(messages, "Base model + chat template")).toContain("stopped: token limit (9)");
+    // ...and the instruct model without its template does not answer the question.
+    expect(side(messages, "Instruct model, raw")).toContain(`**${BASE_PATHS.question.prompt}**${INSTRUCT_RAW_ANSWER}`);
+    expect(side(messages, "Instruct model")).toContain(INSTRUCT_ANSWER);
+    expect(side(messages, "Base model")).toContain(expectedText(BASE_PATHS.question, 9));
+    const footer = messages.find(isFooter) as FakeMessage;
+    expect(footer.attachments[0]?.contentType).toBe("image/png");
+    for (const panel of ["Base, raw", "Base + template", "Instruct, raw", "Instruct + template"]) {
+      expect(footer.content).toContain(`-# ${panel}: `);
+    }
+    expect(JSON.stringify(footer.components)).not.toContain('"vote:');
+  });
+
+  it("/complete fewshot:true wraps the text in a Q:/A: scaffold and stops at the next Q:", async () => {
+    const { messages } = await run("complete", [
+      { name: "text", value: "What is the capital of France?" },
+      { name: "fewshot", value: true },
+      temperature0,
+    ]);
+    const base = side(messages, "Base model");
+    expect(base).toContain("Q: What is the largest planet in our solar system?");
+    expect(base).toMatch(/Q: What is the capital of France\?\nA:\*\* Paris\.\n-# /);
+    expect(base).toContain("stopped: stop sequence");
+    expect(base).toContain("It reached the stop sequence `\\nQ:`");
+  });
+});
