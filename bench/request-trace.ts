@@ -21,7 +21,7 @@ export interface RequestTrace {
   messages: number;
 }
 
-const STATS = /-# (\d+) tokens? · ([\d.]+|–) tok\/s · first token (?:(\d+) ms|–) · stopped: (.+)$/;
+const STATS = /-# (\d+) tokens? · ([\d.]+|–) tok\/s · first token (?:(\d+) ms|–) · stopped: (.+)$/m;
 
 /** Each content a message has had, with the epoch ms it appeared (the create, then every edit). */
 export function contentTimeline(message: FakeMessage): { at: number; content: string }[] {
@@ -33,12 +33,15 @@ export function contentTimeline(message: FakeMessage): { at: number; content: st
   ];
 }
 
-/** The body of an output message: without its label (first) line and its status (last, "-# …") line. */
+/** The body of an output message: without its label (first) line and its status (last, "-# …") lines. */
 function body(content: string): string {
   const lines = content.split("\n").slice(1);
-  if (lines.at(-1)?.startsWith("-# ")) lines.pop();
+  while (lines.at(-1)?.startsWith("-# ")) lines.pop();
   return lines.join("\n");
 }
+
+/** The footer a worker posts under a finished result (chart, buttons) is not an output message. */
+const isFooter = (message: FakeMessage) => JSON.stringify(message.components).includes('"prompts:');
 
 /** Parses the stats line "-# N tokens · R tok/s · first token T ms · stopped: …". */
 export function parseStats(content: string): RequestTrace["stats"] {
@@ -63,7 +66,10 @@ export function traceRequest(fake: FakeDiscord, id: string): RequestTrace | null
   if (channelId === null) return null;
   const outputs = fake
     .messages(channelId)
-    .filter((m) => m.author.id === fake.botUser.id && m.interactionId === null && m.createdAt >= ix.dispatchedAt);
+    .filter(
+      (m) =>
+        m.author.id === fake.botUser.id && m.interactionId === null && m.createdAt >= ix.dispatchedAt && !isFooter(m),
+    );
   const first = outputs[0];
   const last = outputs.at(-1);
   if (!first || !last || !/\n-# .*stopped: /.test(last.content)) return null;

@@ -169,6 +169,25 @@ describe("teaching features, as a member sees them in Discord", () => {
     expect(JSON.stringify(footer.components)).not.toContain('"vote:');
   });
 
+  it("refuses blind voting on a matrix, privately, before anything is queued", async () => {
+    const ix = await fake.invokeCommand({
+      name: "compare",
+      options: [
+        { name: "prompt", value: "hi" },
+        { name: "mode", value: "matrix" },
+        { name: "blind", value: true },
+      ],
+      channelId: channel.id,
+      user: ada,
+    });
+    await fake.waitFor(() => fake.interaction(ix.id).acknowledged);
+    expect(fake.interaction(ix.id).ephemeral).toBe(true);
+    expect((fake.interaction(ix.id).responses[0]?.data as { content?: string }).content).toMatch(
+      /^Blind voting compares two answers, so it works with the pair mode only/,
+    );
+    expect(fake.interaction(ix.id).originalMessage?.threadId ?? null).toBeNull();
+  });
+
   it("/complete fewshot:true wraps the text in a Q:/A: scaffold and stops at the next Q:", async () => {
     const { messages } = await run("complete", [
       { name: "text", value: "What is the capital of France?" },
