@@ -243,7 +243,8 @@ export async function nextTokens(slot: ModelSlot, tokens: readonly Token[], k: n
     if (!probabilities) return [];
     return [...probabilities.entries()]
       .slice(0, k)
-      .map(([token, probability]) => ({ text: slot.model.detokenize([token], true), probability }));
+      // Detokenized after the input, so a leading space shows as the model would write it there.
+      .map(([token, probability]) => ({ text: slot.model.detokenize([token], true, tokens), probability }));
   } finally {
     await sequence.dispose();
   }
