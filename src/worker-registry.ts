@@ -53,14 +53,15 @@ export async function onlineWorkers(redis: Redis, prefix: string, now = Date.now
 }
 
 /** Announces a worker now and every {@link HEARTBEAT_MS}; the returned function stops and retires it. */
-export async function startHeartbeat(
+export function startHeartbeat(
   redis: Redis,
   prefix: string,
   info: Omit<WorkerInfo, "seenAt">,
   onError: (error: unknown) => void,
-): Promise<() => Promise<void>> {
+): () => Promise<void> {
   const beat = () => announceWorker(redis, prefix, { ...info, seenAt: Date.now() }).catch(onError);
-  await beat();
+  // Not awaited: while Redis is away the worker's connection waits, and starting must not.
+  void beat();
   const timer = setInterval(() => void beat(), HEARTBEAT_MS);
   timer.unref();
   return async () => {

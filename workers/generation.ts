@@ -132,7 +132,7 @@ async function consume(
     if (worker.cancelJob(jobId, stopReason(by))) log.info({ jobId, by }, "stopping a generation");
   });
   // What /models shows about this worker, kept fresh while it runs.
-  const retire = await startHeartbeat(
+  const retire = startHeartbeat(
     connection,
     config.redis.prefix,
     {

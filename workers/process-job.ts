@@ -122,7 +122,14 @@ export function createProcessor(deps: ProcessorDeps) {
     metrics.activeGenerations.inc();
     try {
       // Every side's first message, in display order, before any generation starts.
-      const begun = new Map(outputs.sides.map(({ side, stream }) => [side, abortable(stream.begin(), abort.signal)]));
+      const begun = new Map(
+        outputs.sides.map(({ side, stream }) => {
+          const started = abortable(stream.begin(), abort.signal);
+          // Awaited by its side below; a side never reached (an earlier one failed) must not go unhandled.
+          started.catch(() => {});
+          return [side, started];
+        }),
+      );
       // One side per model at a time: a job never holds more than one sequence of a context, so the
       // worker's concurrency (= sequences per context) always fits, the matrix's four sides included.
       const byModel = new Map<string, typeof outputs.sides>();

@@ -241,10 +241,12 @@ export async function nextTokens(slot: ModelSlot, tokens: readonly Token[], k: n
     );
     const probabilities = output[last]?.next?.probabilities;
     if (!probabilities) return [];
-    return [...probabilities.entries()]
-      .slice(0, k)
-      // Detokenized after the input, so a leading space shows as the model would write it there.
-      .map(([token, probability]) => ({ text: slot.model.detokenize([token], true, tokens), probability }));
+    return (
+      [...probabilities.entries()]
+        .slice(0, k)
+        // Detokenized after the input, so a leading space shows as the model would write it there.
+        .map(([token, probability]) => ({ text: slot.model.detokenize([token], true, tokens), probability }))
+    );
   } finally {
     await sequence.dispose();
   }
