@@ -25,6 +25,17 @@ export async function exportPreferences(
   return { jsonl: toJsonl(rows), rows: rows.length, comparisons: comparisons.length };
 }
 
+/** A Redis URL fit to print: its password replaced. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(REDIS_URL)";
+  }
+}
+
 const USAGE = `npm run export-preferences -- [--guild <id>|dm] [--out <file>]
 Writes the members' votes as DPO preference pairs (JSONL: prompt, chosen, rejected, metadata),
 to <file> or to standard output. Reads REDIS_URL and QUEUE_PREFIX like the bot.`;
@@ -44,8 +55,15 @@ runMain(import.meta.url, "export-preferences", async () => {
   }
   const config = loadConfig();
   const redis = connectRedis(config.redis.url, "script");
+  let lastError: unknown = null;
+  redis.on("error", (error: unknown) => (lastError = error)); // told once below, not on every retry
   try {
-    const result = await exportPreferences(redis, config.redis.prefix, { guild: values.guild });
+    const result = await exportPreferences(redis, config.redis.prefix, { guild: values.guild }).catch(
+      (error: unknown) => {
+        const cause = lastError instanceof Error ? lastError.message : (error as Error).message;
+        throw new ConfigError(`could not read from Redis at ${withoutPassword(config.redis.url)}: ${cause}`);
+      },
+    );
     if (values.out === undefined) process.stdout.write(result.jsonl);
     else await writeFile(values.out, result.jsonl);
     process.stderr.write(
