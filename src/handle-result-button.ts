@@ -53,9 +53,16 @@ export async function handleResultButton(
 }
 
 function voteReply(record: ResultRecord, choice: VoteChoice, previous: VoteChoice | null): string {
+  const [a, b] = record.order;
+  const names: [string, string] =
+    record.blind || a === undefined || b === undefined ? ["A", "B"] : [sideLabel(a), sideLabel(b)];
   const change =
-    previous === null ? "" : previous === choice ? " (the same as before)" : ` (changed from ${voteText(previous)})`;
-  const lines = [`Your vote: **${voteText(choice)}**${change}. Press another button to change it.`];
+    previous === null
+      ? ""
+      : previous === choice
+        ? " (the same as before)"
+        : ` (changed from ${voteText(previous, names)})`;
+  const lines = [`Your vote: **${voteText(choice, names)}**${change}. Press another button to change it.`];
   if (record.blind) {
     for (const [index, side] of record.order.entries()) {
       const stored = record.sides[side];

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { ChannelType, DiscordAPIError, Routes, type ChatInputCommandInteraction } from "discord.js";
 import type { CommandContext } from "./command.js";
 import { choosePlacement, type Placement } from "./discord/placement.js";
@@ -16,7 +17,6 @@ import {
 } from "./jobs.js";
 import { loadConversation } from "./results.js";
 import type { Turn } from "./llm/generate-side.js";
-import { randomInt } from "node:crypto";
 import { acquireSlot, limitText, releaseSlot } from "./limits.js";
 import { checkAllowlist } from "./allowlist.js";
 import { modelDisplayName } from "./model-name.js";

@@ -25,6 +25,13 @@ const MATRIX_TITLES: Record<Side, string> = {
   instruct: "Instruct + template",
 };
 
+/** What the two answers are called on the vote buttons: A and B when blind, else their labels. */
+export function voteNames(data: Pick<GenerationJob, "blind">, sides: readonly Side[]): [string, string] {
+  const [a, b] = sides;
+  if (data.blind || a === undefined || b === undefined) return ["A", "B"];
+  return [sideLabel(a), sideLabel(b)];
+}
+
 /** The footer's nonce: stable per job, so a retried create returns the same message. */
 function footerNonce(jobId: string): string {
   return createHash("sha256").update(`${jobId}:footer`).digest("base64url").slice(0, 25);
@@ -84,7 +91,7 @@ export async function postFooter(
   const view = { votable, blind: data.blind ?? false, expected: chart?.expected ?? null };
   const post = (content: string, files: { name: string; data: Buffer; contentType: string }[], nonce: string) =>
     deps.editor.create(data.target.channelId, content, nonce, {
-      components: resultButtonRows(data.interactionId, votable),
+      components: resultButtonRows(data.interactionId, votable, voteNames(data, sides)),
       files,
     });
   const nonce = footerNonce(job.id ?? data.interactionId);

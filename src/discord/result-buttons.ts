@@ -7,16 +7,28 @@ export type ResultButton =
 
 type Style = ButtonStyle.Primary | ButtonStyle.Secondary;
 
-const VOTES: readonly { choice: VoteChoice; label: string; style: Style }[] = [
-  { choice: "A", label: "A is better", style: ButtonStyle.Primary },
-  { choice: "B", label: "B is better", style: ButtonStyle.Primary },
-  { choice: "tie", label: "Tie", style: ButtonStyle.Secondary },
-  { choice: "bothBad", label: "Both bad", style: ButtonStyle.Secondary },
+const VOTES: readonly { choice: VoteChoice; style: Style }[] = [
+  { choice: "A", style: ButtonStyle.Primary },
+  { choice: "B", style: ButtonStyle.Primary },
+  { choice: "tie", style: ButtonStyle.Secondary },
+  { choice: "bothBad", style: ButtonStyle.Secondary },
 ];
 
-/** How a vote reads, for replies. */
-export function voteText(choice: VoteChoice): string {
-  return VOTES.find((v) => v.choice === choice)?.label ?? choice;
+/**
+ * How a vote reads, on its button and in replies. `names` are what the two answers are called where the
+ * members see them: "A" and "B" in a blind comparison, else the sides' labels ("Base model"…).
+ */
+export function voteText(choice: VoteChoice, names: readonly [string, string] = ["A", "B"]): string {
+  switch (choice) {
+    case "A":
+      return `${names[0]} is better`;
+    case "B":
+      return `${names[1]} is better`;
+    case "tie":
+      return "Tie";
+    case "bothBad":
+      return "Both bad";
+  }
 }
 
 const button = (custom_id: string, label: string, style: Style): APIButtonComponent => ({
@@ -27,12 +39,16 @@ const button = (custom_id: string, label: string, style: Style): APIButtonCompon
 });
 
 /** The buttons under a finished result: the exact prompts, and for a comparison the four votes. */
-export function resultButtonRows(interactionId: string, votable: boolean): APIActionRowComponent<APIButtonComponent>[] {
+export function resultButtonRows(
+  interactionId: string,
+  votable: boolean,
+  names: readonly [string, string] = ["A", "B"],
+): APIActionRowComponent<APIButtonComponent>[] {
   const rows: APIActionRowComponent<APIButtonComponent>[] = [];
   if (votable) {
     rows.push({
       type: ComponentType.ActionRow,
-      components: VOTES.map((v) => button(`vote:${interactionId}:${v.choice}`, v.label, v.style)),
+      components: VOTES.map((v) => button(`vote:${interactionId}:${v.choice}`, voteText(v.choice, names), v.style)),
     });
   }
   rows.push({

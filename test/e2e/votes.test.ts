@@ -130,8 +130,9 @@ describe("votes that become preference data", () => {
 
   it("/leaderboard shows win rates with confidence intervals, overall and by prompt category", async () => {
     const { footer } = await compare();
-    // Not blind: A is the base model, B the instruct model.
-    await press(footer, "vote:\\d+:B", ada);
+    // Not blind: the buttons name the sides; A is the base model, B the instruct model.
+    expect(JSON.stringify(footer.components)).toContain('"label":"Instruct model is better"');
+    expect(await press(footer, "vote:\\d+:B", ada)).toContain("Your vote: **Instruct model is better**.");
     await press(footer, "vote:\\d+:B", bob);
 
     const board = await command("leaderboard", cy);

@@ -91,6 +91,15 @@ describe("result buttons", () => {
       { action: "prompts", interactionId: "123" },
     ]);
     expect(resultButtonRows("123", false)).toHaveLength(1);
+    const labels = (names?: [string, string]) =>
+      resultButtonRows("1", true, names)[0]?.components.map((b) => ("label" in b ? b.label : ""));
+    expect(labels()).toEqual(["A is better", "B is better", "Tie", "Both bad"]);
+    expect(labels(["Base model", "Instruct model"])).toEqual([
+      "Base model is better",
+      "Instruct model is better",
+      "Tie",
+      "Both bad",
+    ]);
     expect(parseResultButton("vote:123:maybe")).toBeNull();
     expect(parseResultButton("stop:123")).toBeNull();
   });
