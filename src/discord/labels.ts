@@ -85,7 +85,8 @@ export function stopExplanation(
       why = stoppedBy === undefined ? "It was stopped early." : `${stoppedBy} pressed Stop.`;
       break;
   }
-  const invented = findInventedTurn(result.text);
+  // A templated instruct answer may format a dialogue or a FAQ on purpose; a raw or base side is continuing a text.
+  const invented = side === "instruct" ? null : findInventedTurn(result.text);
   if (invented?.kind === "speaker") {
     why += ` Along the way it invented a new speaker (\`${invented.marker}\`): it is continuing a transcript, not answering you.`;
   } else if (invented?.kind === "question") {

@@ -54,6 +54,8 @@ describe("stopExplanation", () => {
     expect(stopExplanation("base", result("tokenLimit", " Hi.\nUser: hello"), 64)).toContain(
       "Along the way it invented a new speaker (`User:`)",
     );
+    // An instruct model writing a dialogue inside its turn was asked to, most likely.
+    expect(stopExplanation("instruct", result("endOfTurn", "Sure:\nUser: hello"), 64)).not.toContain("invented");
   });
 });
 
