@@ -63,8 +63,9 @@ describe("renderOutput with every explanation at once", () => {
   it("keeps every message within Discord's limit and the whole status at the end", () => {
     const text = `${"A long line of output. ".repeat(300)}\nUser: and then?\n`;
     const messages = renderOutput({
-      kind: "ask",
-      side: "instruct",
+      // Every status line at once (no real side has them all): the longest a last message can get.
+      kind: "compare",
+      side: "baseChat",
       modelName: "m".repeat(200),
       prompt: "p",
       maxTokens: 8192,
