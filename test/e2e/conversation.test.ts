@@ -1,6 +1,8 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isFooter, startTestBot, type TestBot } from "../support/bot.js";
 import type { FakeChannel, FakeDiscord, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
+import { TEST_REDIS_URL } from "../support/redis.js";
 import { INSTRUCT_ANSWER } from "../support/tiny-models.js";
 
 let setup: TestBot;
@@ -42,15 +44,19 @@ async function ask(channelId: string, prompt: string) {
   return { header, place, footer, answer: answers.at(-1) as FakeMessage };
 }
 
-/** The exact-prompts text of a result, as the member who presses the button sees it. */
-async function exactPrompt(footer: FakeMessage): Promise<string> {
+/** Presses "Show the exact prompts" under a result; returns the private answer. */
+async function pressPrompts(footer: FakeMessage): Promise<FakeMessage> {
   const customId = JSON.stringify(footer.components).match(/"(prompts:\d+)"/)?.[1] ?? "";
   const click = await fake.invokeComponent({ customId, messageId: footer.id, user: ada });
-  const reply = await fake.waitFor(() => {
+  return fake.waitFor(() => {
     const message = fake.interaction(click.id).originalMessage;
     return message && !message.loading && message;
   });
-  return (reply.embeds[0] as { description: string }).description;
+}
+
+/** The exact-prompts text of a result, as the member who presses the button sees it. */
+async function exactPrompt(footer: FakeMessage): Promise<string> {
+  return ((await pressPrompts(footer)).embeds[0] as { description: string }).description;
 }
 
 const headerHow = (header: FakeMessage) =>
@@ -95,6 +101,25 @@ describe("/ask conversations in threads", () => {
     expect(headerHow(fresh.header)).toBeUndefined();
     expect(await exactPrompt(fresh.footer)).toMatch(/<\|im_start\|>user\nHello\?<\|im_end\|>/);
     expect((await exactPrompt(fresh.footer)).match(/<\|im_start\|>user/g)).toHaveLength(1);
+  });
+});
+
+describe("a result no longer stored", () => {
+  it("says so, privately, when its exact prompts are asked for", async () => {
+    const { footer } = await ask(channel.id, "Hello?");
+    const interactionId = JSON.stringify(footer.components).match(/"prompts:(\d+)"/)?.[1] ?? "";
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      // As after the 30 days results other than comparisons are kept.
+      await redis.del(`${setup.bot.config.redis.prefix}:result:ix-${interactionId}`);
+    } finally {
+      redis.disconnect();
+    }
+    const reply = await pressPrompts(footer);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toBe(
+      "This result is no longer stored (answers other than comparisons are kept for 30 days).",
+    );
   });
 });
 
