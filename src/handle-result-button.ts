@@ -1,7 +1,7 @@
 import { MessageFlags, type APIEmbed, type ButtonInteraction } from "discord.js";
 import type { CommandContext } from "./command.js";
 import { oneLine, sideLabel, stopExplanation } from "./discord/labels.js";
-import { voteText, type ResultButton } from "./discord/result-buttons.js";
+import { voteNames, voteText, type ResultButton } from "./discord/result-buttons.js";
 import { UserError } from "./errors.js";
 import { jobIdFor, type Side } from "./jobs.js";
 import type { VoteChoice } from "./preferences/types.js";
@@ -53,9 +53,7 @@ export async function handleResultButton(
 }
 
 function voteReply(record: ResultRecord, choice: VoteChoice, previous: VoteChoice | null): string {
-  const [a, b] = record.order;
-  const names: [string, string] =
-    record.blind || a === undefined || b === undefined ? ["A", "B"] : [sideLabel(a), sideLabel(b)];
+  const names = voteNames(record.blind, record.order);
   const change =
     previous === null
       ? ""

@@ -1,5 +1,15 @@
 import type { Redis } from "ioredis";
-import type { CompareMode, GenerationJob, JobKind, ModelRole, PromptSeen, Sampling, Side, StopReason } from "./jobs.js";
+import {
+  MAX_HISTORY_TURNS,
+  type CompareMode,
+  type GenerationJob,
+  type JobKind,
+  type ModelRole,
+  type PromptSeen,
+  type Sampling,
+  type Side,
+  type StopReason,
+} from "./jobs.js";
 import type { Turn } from "./llm/generate-side.js";
 import { categorizePrompt } from "./preferences/categories.js";
 import type { ComparisonRecord, PromptCategory, VoteChoice, VotedComparison } from "./preferences/types.js";
@@ -43,8 +53,6 @@ export interface ResultRecord {
 const RESULT_TTL_SECONDS = 30 * 24 * 3600;
 /** How long an idle conversation is remembered. */
 const CONVERSATION_TTL_SECONDS = 30 * 24 * 3600;
-/** The most turns a conversation keeps (the worker still leaves out what does not fit the context). */
-export const CONVERSATION_MAX_TURNS = 50;
 
 const resultKey = (prefix: string, id: string) => `${prefix}:result:${id}`;
 const votesKey = (prefix: string, id: string) => `${prefix}:votes:${id}`;
@@ -181,13 +189,13 @@ export async function loadVotedComparisons(
   return out;
 }
 
-/** Adds a finished exchange to the conversation in a channel (a thread), keeping the last turns. */
+/** Adds a finished exchange to the conversation in a channel (a thread), keeping as many turns as a job carries. */
 export async function appendTurn(redis: Redis, prefix: string, channelId: string, turn: Turn): Promise<void> {
   const key = conversationKey(prefix, channelId);
   await redis
     .multi()
     .rpush(key, JSON.stringify(turn))
-    .ltrim(key, -CONVERSATION_MAX_TURNS, -1)
+    .ltrim(key, -MAX_HISTORY_TURNS, -1)
     .expire(key, CONVERSATION_TTL_SECONDS)
     .exec();
 }

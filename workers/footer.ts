@@ -5,13 +5,12 @@ import { renderNextTokenChart, type ChartPanel } from "../src/charts/next-token-
 import { oneLine, sideLabel } from "../src/discord/labels.js";
 import type { LiveEditor } from "../src/discord/live-editor.js";
 import { renderFooter, type ExpectedNext } from "../src/discord/render-footer.js";
-import { resultButtonRows } from "../src/discord/result-buttons.js";
+import { resultButtonRows, voteNames } from "../src/discord/result-buttons.js";
 import { isTemplated, modelOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
 import type { Engine } from "../src/llm/engine.js";
 import type { Logger } from "../src/log.js";
 import { isVotable } from "../src/results.js";
-import type { jobOutputs } from "./job-outputs.js";
-import { modelPrompt } from "./job-outputs.js";
+import { sideRun, type jobOutputs } from "./job-outputs.js";
 
 const MISSING_PERMISSIONS = RESTJSONErrorCodes.MissingPermissions;
 
@@ -24,13 +23,6 @@ const MATRIX_TITLES: Record<Side, string> = {
   instructRaw: "Instruct, raw",
   instruct: "Instruct + template",
 };
-
-/** What the two answers are called on the vote buttons: A and B when blind, else their labels. */
-export function voteNames(data: Pick<GenerationJob, "blind">, sides: readonly Side[]): [string, string] {
-  const [a, b] = sides;
-  if (data.blind || a === undefined || b === undefined) return ["A", "B"];
-  return [sideLabel(a), sideLabel(b)];
-}
 
 /** The footer's nonce: stable per job, so a retried create returns the same message. */
 function footerNonce(jobId: string): string {
@@ -60,8 +52,7 @@ async function expectations(
   if (data.kind !== "compare") return null;
   const panels: ChartPanel[] = [];
   for (const [index, side] of sides.entries()) {
-    const prompt = isTemplated(side) ? data.prompt : modelPrompt(data);
-    const tokens = await engine.nextTokens(side, { prompt, sampling: data.sampling }, CHART_TOKENS);
+    const tokens = await engine.nextTokens(side, sideRun(data, side), CHART_TOKENS);
     panels.push({ ...panelTitle(data, side, index, engine), tokens });
   }
   const png = await renderNextTokenChart({
@@ -91,7 +82,7 @@ export async function postFooter(
   const view = { votable, blind: data.blind ?? false, expected: chart?.expected ?? null };
   const post = (content: string, files: { name: string; data: Buffer; contentType: string }[], nonce: string) =>
     deps.editor.create(data.target.channelId, content, nonce, {
-      components: resultButtonRows(data.interactionId, votable, voteNames(data, sides)),
+      components: resultButtonRows(data.interactionId, votable, voteNames(data.blind ?? false, sides)),
       files,
     });
   const nonce = footerNonce(job.id ?? data.interactionId);

@@ -1,8 +1,9 @@
 import type { Job } from "bullmq";
 import type { LiveEditor } from "../src/discord/live-editor.js";
 import { OutputStream } from "../src/discord/output-stream.js";
-import { modelOf, sidesOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
-import { fewShotPrompt } from "../src/llm/few-shot.js";
+import { isTemplated, modelOf, sidesOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
+import { FEW_SHOT_STOP, fewShotPrompt } from "../src/llm/few-shot.js";
+import type { SideRun } from "../src/llm/generate-side.js";
 import type { EngineInfo } from "../src/llm/engine.js";
 
 /** One side's stream within a job. */
@@ -72,4 +73,24 @@ export function jobOutputs(
 /** The text a job's raw sides are given: the prompt, or for a few-shot completion the prompt in its scaffold. */
 export function modelPrompt(data: GenerationJob): string {
   return data.fewShot ? fewShotPrompt(data.prompt) : data.prompt;
+}
+
+/** What one side is given: the raw text (few-shot scaffolded) or the user's message with the conversation so far. */
+export function sideRun(
+  data: GenerationJob,
+  side: Side,
+): Pick<SideRun, "prompt" | "sampling" | "history" | "omittedTurns" | "stopSequences"> {
+  if (isTemplated(side)) {
+    return {
+      prompt: data.prompt,
+      sampling: data.sampling,
+      history: data.history ?? [],
+      ...(data.omittedTurns ? { omittedTurns: data.omittedTurns } : {}),
+    };
+  }
+  return {
+    prompt: modelPrompt(data),
+    sampling: data.sampling,
+    ...(data.fewShot ? { stopSequences: [FEW_SHOT_STOP] } : {}),
+  };
 }

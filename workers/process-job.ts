@@ -4,7 +4,6 @@ import type { Redis } from "ioredis";
 import type { LiveEditor } from "../src/discord/live-editor.js";
 import { internalErrorText, newErrorId } from "../src/errors.js";
 import {
-  isTemplated,
   modelOf,
   parseJob,
   type GenerationJob,
@@ -13,13 +12,11 @@ import {
   type SideResult,
 } from "../src/jobs.js";
 import type { Engine } from "../src/llm/engine.js";
-import { FEW_SHOT_STOP } from "../src/llm/few-shot.js";
-import type { SideRun } from "../src/llm/generate-side.js";
 import type { Logger } from "../src/log.js";
 import type { WorkerMetrics } from "../src/ops/metrics.js";
 import { appendTurn, resultRecord, saveResult, type StoredSide } from "../src/results.js";
 import { postFooter } from "./footer.js";
-import { jobOutputs, modelPrompt } from "./job-outputs.js";
+import { jobOutputs, sideRun } from "./job-outputs.js";
 
 export interface ProcessorDeps {
   engine: Engine;
@@ -230,26 +227,6 @@ export async function reportLostJob(
   await release(data).catch(() => {});
   const outputs = jobOutputs(job, data, editor, engine.info.models);
   await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
-}
-
-/** What one side is given: the raw text (few-shot scaffolded) or the user's message with the conversation so far. */
-function sideRun(
-  data: GenerationJob,
-  side: Side,
-): Pick<SideRun, "prompt" | "sampling" | "history" | "omittedTurns" | "stopSequences"> {
-  if (isTemplated(side)) {
-    return {
-      prompt: data.prompt,
-      sampling: data.sampling,
-      history: data.history ?? [],
-      ...(data.omittedTurns ? { omittedTurns: data.omittedTurns } : {}),
-    };
-  }
-  return {
-    prompt: modelPrompt(data),
-    sampling: data.sampling,
-    ...(data.fewShot ? { stopSequences: [FEW_SHOT_STOP] } : {}),
-  };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from "discord.js";
+import type { Side } from "../jobs.js";
 import type { VoteChoice } from "../preferences/types.js";
+import { sideLabel } from "./labels.js";
 
 /** What a button under a result asks for; its id carries the interaction id the job is named after. */
 export type ResultButton =
@@ -13,6 +15,13 @@ const VOTES: readonly { choice: VoteChoice; style: Style }[] = [
   { choice: "tie", style: ButtonStyle.Secondary },
   { choice: "bothBad", style: ButtonStyle.Secondary },
 ];
+
+/** What the two answers are called where members see them: A and B when blind, else the sides' labels. */
+export function voteNames(blind: boolean, order: readonly Side[]): [string, string] {
+  const [a, b] = order;
+  if (blind || a === undefined || b === undefined) return ["A", "B"];
+  return [sideLabel(a), sideLabel(b)];
+}
 
 /**
  * How a vote reads, on its button and in replies. `names` are what the two answers are called where the

@@ -157,13 +157,15 @@ export function prepareChat(
  * context and gives it back.
  */
 export async function completeRaw(slot: ModelSlot, run: SideRun): Promise<SideResult> {
-  const input = prepareRaw(slot.model, run.prompt);
+  // LlamaCompletion adds the beginning-of-text token to the body itself, as `prepareRaw` reports it.
+  const { bos, body } = rawTokens(slot.model, run.prompt);
+  const seen = describeInput(slot.model, [...bos, ...body], null);
   const sequence = slot.context.getSequence();
   const completion = new LlamaCompletion({ contextSequence: sequence });
   try {
     const m = meter();
     const stops = run.stopSequences ?? [];
-    const result = await completion.generateCompletionWithMeta(rawTokens(slot.model, run.prompt).body, {
+    const result = await completion.generateCompletionWithMeta(body, {
       ...common(run, m),
       ...(stops.length > 0 ? { customStopTriggers: [...stops] } : {}),
     });
@@ -175,7 +177,7 @@ export async function completeRaw(slot: ModelSlot, run: SideRun): Promise<SideRe
     }
     const end = reason === "eogToken" ? endTokenText(slot.model) : undefined;
     if (end !== undefined) side.endToken = end;
-    return { ...side, input: input.seen };
+    return { ...side, input: seen };
   } finally {
     completion.dispose();
     await sequence.dispose();

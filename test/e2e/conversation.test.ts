@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFooter, startTestBot, type TestBot } from "../support/bot.js";
+import { answerTo, isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
 import type { FakeChannel, FakeDiscord, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
 import { TEST_REDIS_URL } from "../support/redis.js";
 import { INSTRUCT_ANSWER } from "../support/tiny-models.js";
@@ -45,14 +45,7 @@ async function ask(channelId: string, prompt: string) {
 }
 
 /** Presses "Show the exact prompts" under a result; returns the private answer. */
-async function pressPrompts(footer: FakeMessage): Promise<FakeMessage> {
-  const customId = JSON.stringify(footer.components).match(/"(prompts:\d+)"/)?.[1] ?? "";
-  const click = await fake.invokeComponent({ customId, messageId: footer.id, user: ada });
-  return fake.waitFor(() => {
-    const message = fake.interaction(click.id).originalMessage;
-    return message && !message.loading && message;
-  });
-}
+const pressPrompts = (footer: FakeMessage) => pressButton(fake, footer, "prompts:", ada);
 
 /** The exact-prompts text of a result, as the member who presses the button sees it. */
 async function exactPrompt(footer: FakeMessage): Promise<string> {
@@ -99,8 +92,9 @@ describe("/ask conversations in threads", () => {
     const fresh = await ask(thread.id, "Hello?");
     expect(fresh.place).toBe(thread.id);
     expect(headerHow(fresh.header)).toBeUndefined();
-    expect(await exactPrompt(fresh.footer)).toMatch(/<\|im_start\|>user\nHello\?<\|im_end\|>/);
-    expect((await exactPrompt(fresh.footer)).match(/<\|im_start\|>user/g)).toHaveLength(1);
+    const seen = await exactPrompt(fresh.footer);
+    expect(seen).toMatch(/<\|im_start\|>user\nHello\?<\|im_end\|>/);
+    expect(seen.match(/<\|im_start\|>user/g)).toHaveLength(1);
   });
 });
 
@@ -126,10 +120,7 @@ describe("a result no longer stored", () => {
 describe("/models", () => {
   it("shows the loaded pair with size, quantization, context, chat template, backend, workers and queue", async () => {
     const ix = await fake.invokeCommand({ name: "models", channelId: channel.id, user: ada });
-    const reply = await fake.waitFor(() => {
-      const message = fake.interaction(ix.id).originalMessage;
-      return message && !message.loading && message;
-    });
+    const reply = await answerTo(fake, ix.id);
     const [embed] = reply.embeds as { description: string; fields: { name: string; value: string }[] }[];
     expect(embed?.description).toMatch(
       /\*\*Base\*\* `tiny-base`\n-# \d+\.\d MiB · F32 · context 2048 tokens \(trained on 2048\)\n-# no chat template in the file/,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFooter, startTestBot, type TestBot } from "../support/bot.js";
+import { isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
 import {
   DEFAULT_BOT_PERMISSIONS,
   Permission,
@@ -54,16 +54,8 @@ async function run(
 const side = (messages: FakeMessage[], label: string) =>
   messages.find((m) => m.content.startsWith(`**${label}**`))?.content ?? "";
 
-/** Presses a button on the footer and returns the ephemeral answer. */
-async function press(footer: FakeMessage, prefix: string, user = ada): Promise<FakeMessage> {
-  const button = JSON.stringify(footer.components).match(new RegExp(`"(${prefix}[^"]*)"`))?.[1];
-  if (button === undefined) throw new Error(`no ${prefix} button on the footer`);
-  const click = await fake.invokeComponent({ customId: button, messageId: footer.id, user });
-  return fake.waitFor(() => {
-    const reply = fake.interaction(click.id).originalMessage;
-    return reply && !reply.loading && reply;
-  });
-}
+/** Presses a button on the footer as ada and returns the ephemeral answer. */
+const press = (footer: FakeMessage, prefix: string) => pressButton(fake, footer, prefix, ada);
 
 const temperature0 = { name: "temperature", value: 0 };
 

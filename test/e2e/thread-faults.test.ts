@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobIdFor, jobOptions, type GenerationQueue } from "../../src/jobs.js";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord, Permission, type FakeChannel } from "../support/fake-discord/index.js";
+import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { Permission, type FakeChannel, type FakeDiscord } from "../support/fake-discord/index.js";
 import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";
 import { BASE_PATHS } from "../support/tiny-models.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 let testQueue: TestQueue;
 let queue: GenerationQueue;
@@ -14,19 +14,16 @@ let events: TestQueue["events"];
 let guildId: string;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
+  setup = await startTestBot({}, { gateway: false });
+  ({ fake, bot } = setup);
   guildId = fake.createGuild().id;
-  bot = await startBot(testConfig(fake, models), { gateway: false });
   testQueue = await openTestQueue(bot.config.redis.prefix);
   ({ queue, events } = testQueue);
 });
 
 afterAll(async () => {
   await testQueue?.close();
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
+  await setup?.close();
 });
 
 /** Starts a job in a fresh thread and holds its first edit for a moment, so the test can act mid-stream. */

@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPreferences } from "../../src/export-preferences.js";
 import type { PreferenceRow } from "../../src/preferences/export.js";
-import { isFooter, startTestBot, type TestBot } from "../support/bot.js";
+import { answerTo, isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
 import type { FakeChannel, FakeDiscord, FakeGuild, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
 import { TEST_REDIS_URL } from "../support/redis.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
@@ -62,13 +62,7 @@ async function compare(options: { name: string; value: string | boolean }[] = []
 
 /** Presses a footer button as `user` and returns the ephemeral answer's text (content and embeds). */
 async function press(footer: FakeMessage, customIdStart: string, user: FakeUser): Promise<string> {
-  const customId = JSON.stringify(footer.components).match(new RegExp(`"(${customIdStart}[^"]*)"`))?.[1];
-  if (customId === undefined) throw new Error(`no button ${customIdStart}`);
-  const click = await fake.invokeComponent({ customId, messageId: footer.id, user });
-  const reply = await fake.waitFor(() => {
-    const message = fake.interaction(click.id).originalMessage;
-    return message && !message.loading && message;
-  });
+  const reply = await pressButton(fake, footer, customIdStart, user);
   expect(reply.ephemeral).toBe(true);
   return reply.content + JSON.stringify(reply.embeds);
 }
@@ -81,10 +75,7 @@ async function command(name: string, user: FakeUser, memberPermissions?: bigint)
     user,
     ...(memberPermissions ? { memberPermissions } : {}),
   });
-  return fake.waitFor(() => {
-    const message = fake.interaction(ix.id).originalMessage;
-    return message && !message.loading && message;
-  });
+  return answerTo(fake, ix.id);
 }
 
 describe("votes that become preference data", () => {

@@ -2,7 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getLlama, LlamaChatSession, LlamaCompletion, type Llama, type LlamaModel } from "node-llama-cpp";
+import {
+  getLlama,
+  LlamaChatSession,
+  LlamaCompletion,
+  type Llama,
+  type LlamaContextSequence,
+  type LlamaModel,
+} from "node-llama-cpp";
 import { Engine } from "../../src/llm/engine.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER, writeTestModels } from "../support/tiny-models.js";
 
@@ -56,16 +63,15 @@ describe("Engine (real node-llama-cpp, generated models)", () => {
   describe("the exact input it reports is the one node-llama-cpp evaluates", () => {
     let llama: Llama;
     const load = (modelPath: string) => llama.loadModel({ modelPath });
-    /** The tokens a sequence holds after a generation, cut to the length of `prefix`. */
-    async function evaluated(model: LlamaModel, run: (sequence: ReturnType<typeof sequenceOf>) => Promise<unknown>) {
+    /** The tokens a fresh sequence of `model` holds after `run` generated on it. */
+    async function evaluated(model: LlamaModel, run: (sequence: LlamaContextSequence) => Promise<unknown>) {
       const context = await model.createContext({ contextSize: 512, threads: 1 });
-      const sequence = sequenceOf(context);
+      const sequence = context.getSequence();
       await run(sequence);
       const tokens = [...sequence.contextTokens];
       await context.dispose();
       return tokens;
     }
-    const sequenceOf = (context: Awaited<ReturnType<LlamaModel["createContext"]>>) => context.getSequence();
 
     beforeAll(async () => {
       llama = await getLlama({ gpu: false });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobIdFor, type GenerationJob, type GenerationQueue, type JobKind } from "../../src/jobs.js";
-import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
-import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
+import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { type FakeChannel, type FakeDiscord } from "../support/fake-discord/index.js";
 import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
 
+let setup: TestBot;
 let fake: FakeDiscord;
-let models: Awaited<ReturnType<typeof testModels>>;
 let bot: RunningBot;
 let testQueue: TestQueue;
 let queue: GenerationQueue;
@@ -14,20 +14,17 @@ let events: TestQueue["events"];
 let parent: FakeChannel;
 
 beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  models = await testModels();
+  setup = await startTestBot({}, { gateway: false });
+  ({ fake, bot } = setup);
   const guild = fake.createGuild();
   parent = fake.createChannel(guild.id, { name: "general" });
-  bot = await startBot(testConfig(fake, models), { gateway: false });
   testQueue = await openTestQueue(bot.config.redis.prefix);
   ({ queue, events } = testQueue);
 });
 
 afterAll(async () => {
   await testQueue?.close();
-  await bot?.close();
-  await fake?.close();
-  await models?.cleanup();
+  await setup?.close();
 });
 
 function job(kind: JobKind, prompt: string, channelId: string, maxTokens = 16): GenerationJob {

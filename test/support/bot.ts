@@ -6,7 +6,7 @@ import { loadConfig, type Config } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/gateway.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { startWorker, type GenerationWorker } from "../../workers/generation.js";
-import { FakeDiscord, type FakeUser } from "./fake-discord/index.js";
+import { FakeDiscord, type FakeMessage, type FakeUser } from "./fake-discord/index.js";
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from "./redis.js";
 import { writeTestModels } from "./tiny-models.js";
 
@@ -138,4 +138,28 @@ export function askCommand(fake: FakeDiscord, channelId: string, user: FakeUser 
 /** Whether a message is the footer a worker posts under a finished result: it carries the exact-prompts button. */
 export function isFooter(message: { components: readonly unknown[] }): boolean {
   return JSON.stringify(message.components).includes('"prompts:');
+}
+
+/** The bot's answer to an interaction once it is more than "thinking…" (its reply, ephemeral or not). */
+export function answerTo(fake: FakeDiscord, interactionId: string): Promise<FakeMessage> {
+  return fake.waitFor(() => {
+    const message = fake.interaction(interactionId).originalMessage;
+    return message && !message.loading && message;
+  });
+}
+
+/**
+ * Presses, as `user`, the button on `message` whose custom id starts with a match of `pattern` (a regular
+ * expression source, e.g. "prompts:" or "vote:\\d+:A"), and returns the bot's answer.
+ */
+export async function pressButton(
+  fake: FakeDiscord,
+  message: FakeMessage,
+  pattern: string,
+  user: FakeUser,
+): Promise<FakeMessage> {
+  const customId = JSON.stringify(message.components).match(new RegExp(`"(${pattern}[^"]*)"`))?.[1];
+  if (customId === undefined) throw new Error(`no button matching ${pattern} on message ${message.id}`);
+  const click = await fake.invokeComponent({ customId, messageId: message.id, user });
+  return answerTo(fake, click.id);
 }
