@@ -1,9 +1,8 @@
 import type { Job } from "bullmq";
-import { createHash } from "node:crypto";
 import { DiscordAPIError, RESTJSONErrorCodes } from "discord.js";
 import { renderNextTokenChart, type ChartPanel } from "../src/charts/next-token-chart.js";
 import { oneLine, sideLabel } from "../src/discord/labels.js";
-import type { LiveEditor } from "../src/discord/live-editor.js";
+import type { MessageExtras, MessageScheduler } from "../src/discord/message-scheduler.js";
 import { renderFooter, type ExpectedNext } from "../src/discord/render-footer.js";
 import { resultButtonRows, voteNames } from "../src/discord/result-buttons.js";
 import { isTemplated, modelOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
@@ -23,11 +22,6 @@ const MATRIX_TITLES: Record<Side, string> = {
   instructRaw: "Instruct, raw",
   instruct: "Instruct + template",
 };
-
-/** The footer's nonce: stable per job, so a retried create returns the same message. */
-function footerNonce(jobId: string): string {
-  return createHash("sha256").update(`${jobId}:footer`).digest("base64url").slice(0, 25);
-}
 
 /** A chart panel's title: the side, or in a blind comparison only its letter. */
 function panelTitle(data: GenerationJob, side: Side, index: number, engine: Engine): ChartPanel {
@@ -70,7 +64,7 @@ export async function postFooter(
   job: Job<GenerationJob, GenerationResult>,
   data: GenerationJob,
   outputs: ReturnType<typeof jobOutputs>,
-  deps: { engine: Engine; editor: LiveEditor },
+  deps: { engine: Engine; scheduler: MessageScheduler },
   log: Logger,
 ): Promise<void> {
   const sides = outputs.sides.map(({ side }) => side);
@@ -80,24 +74,34 @@ export async function postFooter(
   });
   const votable = isVotable(data);
   const view = { votable, blind: data.blind ?? false, expected: chart?.expected ?? null };
-  const post = (content: string, files: { name: string; data: Buffer; contentType: string }[], nonce: string) =>
-    deps.editor.create(data.target.channelId, content, nonce, {
-      components: resultButtonRows(data.interactionId, votable, voteNames(data.blind ?? false, sides)),
-      files,
+  const components = resultButtonRows(data.interactionId, votable, voteNames(data.blind ?? false, sides));
+  // Posted under the last side's messages, through the same channel budget as they are.
+  const last = outputs.sides.at(-1)?.stream.post;
+  const post = (content: string, extras: MessageExtras, nonceKey: string) => {
+    const footer = deps.scheduler.open({
+      channelId: data.target.channelId,
+      nonceKey,
+      render: () => ({ pieces: [content], status: "", extras }),
+      ...(last ? { after: last } : {}),
     });
-  const nonce = footerNonce(job.id ?? data.interactionId);
+    return footer.finish().then(() => footer.messageIds[0] ?? "");
+  };
+  const jobId = job.id ?? data.interactionId;
   let id: string;
   try {
     id = await post(
       renderFooter(view),
-      chart ? [{ name: "next-tokens.png", data: chart.png, contentType: "image/png" }] : [],
-      nonce,
+      {
+        components,
+        files: chart ? [{ name: "next-tokens.png", data: chart.png, contentType: "image/png" }] : [],
+      },
+      `${jobId}:footer`,
     );
   } catch (error) {
     // Without Attach Files the chart cannot go up; the buttons and the text version still can.
     if (!(chart && error instanceof DiscordAPIError && error.code === MISSING_PERMISSIONS)) throw error;
     log.warn({ channelId: data.target.channelId }, "no Attach Files permission: footer posted without the chart");
-    id = await post(renderFooter({ ...view, chartMissing: true }), [], `${nonce.slice(0, 24)}~`);
+    id = await post(renderFooter({ ...view, chartMissing: true }), { components }, `${jobId}:footer-text`);
   }
   await outputs.saveFooter(id);
 }

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { REST } from "discord.js";
 import type { Redis } from "ioredis";
 import { requireToken, type Config } from "../src/config.js";
-import { LiveEditor } from "../src/discord/live-editor.js";
+import { MessageScheduler } from "../src/discord/message-scheduler.js";
 import { jobIdFor, QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/jobs.js";
 import { releaseSlot } from "../src/limits.js";
 import { listenForStops, stoppedBefore } from "../src/stop-requests.js";
@@ -88,11 +88,10 @@ async function consume(
     globalRequestsPerSecond: config.discord.globalRps ?? WORKER_GLOBAL_RPS,
   }).setToken(token);
   countRateLimits(rest, metrics.discordRateLimited);
-  const abortsByMessage = new Map<string, AbortController>();
-  const editor = new LiveEditor(rest, undefined, ({ channelId, messageId, error }) => {
-    log.warn({ channelId, messageId, err: error }, "live edit failed; stopping that generation");
+  const scheduler = new MessageScheduler(rest, undefined, ({ channelId, error }) => {
+    // The next edit carries newer text anyway; the answer goes on.
+    log.warn({ channelId, err: error }, "a streaming message request failed; the next one replaces it");
     metrics.errors.inc({ kind: "discord_edit" });
-    abortsByMessage.get(messageId)?.abort(error);
   });
   const release = (job: GenerationJob) =>
     releaseSlot(connection, config.redis.prefix, {
@@ -102,9 +101,8 @@ async function consume(
     });
   const deps = {
     engine,
-    editor,
+    scheduler,
     log,
-    abortsByMessage,
     metrics,
     release,
     stoppedBefore: (jobId: string) => stoppedBefore(connection, config.redis.prefix, jobId),
@@ -145,7 +143,7 @@ async function consume(
     },
     (err) => log.warn({ err }, "could not announce this worker"),
   );
-  return { worker, editor, unlisten, retire };
+  return { worker, scheduler, unlisten, retire };
 }
 
 /**
@@ -183,7 +181,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
     connection.disconnect();
     throw error;
   }
-  const { worker, editor, unlisten, retire } = running;
+  const { worker, scheduler, unlisten, retire } = running;
   const loaded = engine;
   return {
     worker,
@@ -198,7 +196,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
       await retire();
       await worker.close();
       clearTimeout(grace);
-      editor.close();
+      scheduler.close();
       await unlisten();
       await loaded.dispose();
       await connection.quit().catch(() => connection.disconnect());

@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import type { LiveEditor } from "../src/discord/live-editor.js";
+import type { MessageScheduler } from "../src/discord/message-scheduler.js";
 import { OutputStream } from "../src/discord/output-stream.js";
 import { isTemplated, modelOf, sidesOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
 import { FEW_SHOT_STOP, fewShotPrompt } from "../src/llm/few-shot.js";
@@ -19,28 +19,33 @@ export interface SideOutput {
 export function jobOutputs(
   job: Job<GenerationJob, GenerationResult>,
   data: GenerationJob,
-  editor: LiveEditor,
+  scheduler: MessageScheduler,
   models: EngineInfo["models"],
-  onIds: (ids: readonly string[]) => void = () => {},
-  onError: (error: unknown) => void = () => {},
+  handlers: {
+    /** Discord refused a message while streaming. */
+    onError?: (error: unknown) => void;
+    /** A message id could not be saved into the job (a retry's creates still find it by their nonce). */
+    onSaveError?: (error: unknown) => void;
+  } = {},
 ) {
+  const { onError = () => {}, onSaveError = () => {} } = handlers;
   const outputs = { ...data.target.outputs };
-  let saving: Promise<unknown> = Promise.resolve();
+  let saving: Promise<void> = Promise.resolve();
   const save = (side: Side | "footer", ids: readonly string[]) => {
     outputs[side] = [...ids];
-    onIds(ids);
     const next = { ...data, target: { ...data.target, outputs: { ...outputs } } };
-    saving = saving.then(() => job.updateData(next));
-    return saving.then(() => undefined);
+    saving = saving.then(() => job.updateData(next)).catch(onSaveError);
+    return saving;
   };
   const order = sidesOf(data);
-  const sides: SideOutput[] = order.map((side, index) => {
+  const sides: SideOutput[] = [];
+  for (const [index, side] of order.entries()) {
     const known = data.target.outputs[side] ?? [];
-    onIds(known);
-    return {
+    const after = sides.at(-1)?.stream;
+    sides.push({
       side,
       stream: new OutputStream({
-        editor,
+        scheduler,
         channelId: data.target.channelId,
         frame: {
           kind: data.kind,
@@ -52,11 +57,12 @@ export function jobOutputs(
         },
         messageIds: known,
         nonceKey: `${job.id}:${side}`,
-        saveMessageIds: (ids) => save(side, ids),
+        saveMessageIds: (ids) => void save(side, ids),
         onError,
+        ...(after ? { after } : {}),
       }),
-    };
-  });
+    });
+  }
   return {
     sides,
     /** The footer's message id, once it exists. */
@@ -66,7 +72,7 @@ export function jobOutputs(
     /** Every message id the job uses now. */
     messageIds: () => Object.values(outputs).flatMap((ids) => ids ?? []),
     /** Resolves once every id write has reached Redis (or failed). */
-    saved: () => saving.catch(() => {}),
+    saved: () => saving,
   };
 }
 

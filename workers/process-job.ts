@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { DiscordAPIError } from "discord.js";
 import type { Redis } from "ioredis";
-import type { LiveEditor } from "../src/discord/live-editor.js";
+import type { MessageScheduler } from "../src/discord/message-scheduler.js";
 import { internalErrorText, newErrorId } from "../src/errors.js";
 import {
   modelOf,
@@ -20,10 +20,8 @@ import { jobOutputs, sideRun } from "./job-outputs.js";
 
 export interface ProcessorDeps {
   engine: Engine;
-  editor: LiveEditor;
+  scheduler: MessageScheduler;
   log: Logger;
-  /** Aborts registered here are fired when a live edit of their message fails for good. */
-  abortsByMessage: Map<string, AbortController>;
   metrics: WorkerMetrics;
   /** Frees the requester's in-flight slot once a job has ended for good. */
   release: (job: GenerationJob) => Promise<void>;
@@ -62,7 +60,7 @@ function isPlaceGone(error: unknown): boolean {
  * period), the job is handed back to the queue for another worker, which edits the same messages.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  const { engine, editor, log: rootLog, abortsByMessage, metrics, release, stoppedBefore } = deps;
+  const { engine, scheduler, log: rootLog, metrics, release, stoppedBefore } = deps;
   return async (
     job: Job<GenerationJob, GenerationResult>,
     token?: string,
@@ -102,31 +100,17 @@ export function createProcessor(deps: ProcessorDeps) {
       },
       { once: true },
     );
-    const outputs = jobOutputs(
-      job,
-      data,
-      editor,
-      engine.info.models,
-      (ids) => {
-        for (const id of ids) abortsByMessage.set(id, abort);
-      },
-      (error) => abort.abort(error),
-    );
+    const outputs = jobOutputs(job, data, scheduler, engine.info.models, {
+      // Discord refused a message: the place is gone, or the request can never succeed.
+      onError: (error) => abort.abort(error),
+      onSaveError: (err) => log.warn({ err }, "could not record a message id in the job"),
+    });
 
     const wait = Date.now() - data.createdAt;
     log.info({ wait }, "generation started");
     metrics.jobWait.observe(wait / 1000);
     metrics.activeGenerations.inc();
     try {
-      // Every side's first message, in display order, before any generation starts.
-      const begun = new Map(
-        outputs.sides.map(({ side, stream }) => {
-          const started = abortable(stream.begin(), abort.signal);
-          // Awaited by its side below; a side never reached (an earlier one failed) must not go unhandled.
-          started.catch(() => {});
-          return [side, started];
-        }),
-      );
       // One side per model at a time: a job never holds more than one sequence of a context, so the
       // worker's concurrency (= sequences per context) always fits, the matrix's four sides included.
       const byModel = new Map<string, typeof outputs.sides>();
@@ -138,7 +122,6 @@ export function createProcessor(deps: ProcessorDeps) {
         [...byModel.values()].map(async (group) => {
           for (const { side, stream } of group) {
             try {
-              await begun.get(side);
               const result = await engine.generate(side, {
                 ...sideRun(data, side),
                 signal: AbortSignal.any([abort.signal, stop.signal]),
@@ -187,7 +170,7 @@ export function createProcessor(deps: ProcessorDeps) {
         await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
         // Where the thread is gone or closed to the bot, nothing more is sent: it could only fail again.
         if (isPlaceGone(cause)) {
-          editor.discard(data.target.channelId);
+          scheduler.discard(data.target.channelId);
         } else {
           await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
         }
@@ -198,7 +181,8 @@ export function createProcessor(deps: ProcessorDeps) {
       throw permanent ? new UnrecoverableError(`Discord refused an edit: ${(cause as Error).message}`) : cause;
     } finally {
       metrics.activeGenerations.dec();
-      for (const id of outputs.messageIds()) abortsByMessage.delete(id);
+      // Whatever this attempt has not finished is not sent any more (a retry starts over on the same messages).
+      for (const { stream } of outputs.sides) stream.drop();
     }
   };
 }
@@ -209,7 +193,7 @@ export function createProcessor(deps: ProcessorDeps) {
  */
 export async function reportLostJob(
   job: Job<GenerationJob, GenerationResult>,
-  { engine, editor, log, metrics, release }: ProcessorDeps,
+  { engine, scheduler, log, metrics, release }: ProcessorDeps,
 ): Promise<void> {
   let data: GenerationJob;
   try {
@@ -225,7 +209,7 @@ export async function reportLostJob(
   metrics.jobs.inc({ outcome: "failed" });
   metrics.errors.inc({ kind: "stalled" });
   await release(data).catch(() => {});
-  const outputs = jobOutputs(job, data, editor, engine.info.models);
+  const outputs = jobOutputs(job, data, scheduler, engine.info.models);
   await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
 }
 

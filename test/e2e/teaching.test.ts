@@ -43,10 +43,14 @@ async function run(
 ): Promise<{ thread: string; messages: FakeMessage[] }> {
   const ix = await fake.invokeCommand({ name, options, channelId: where.id, user: ada });
   const thread = await fake.waitFor(() => fake.interaction(ix.id).originalMessage?.threadId);
-  const messages = await fake.waitFor(() => {
-    const posted = fake.messages(thread);
-    return posted.some(isFooter) && posted;
-  });
+  // A thread takes 5 message requests per 5 s: the matrix (four sides) needs more than one window.
+  const messages = await fake.waitFor(
+    () => {
+      const posted = fake.messages(thread);
+      return posted.some(isFooter) && posted;
+    },
+    { timeoutMs: 15_000 },
+  );
   return { thread, messages };
 }
 

@@ -67,8 +67,9 @@ describe("a job through Redis to a worker and back (real BullMQ, real node-llama
 
   it("a retried job edits the same messages, overflow included, instead of posting new ones", async () => {
     const thread = fake.createThread(parent.id, { name: "retry" });
-    // Every edit in this thread fails with 503 until the REST client's own retries and the first attempt are spent.
-    fake.injectFault({ method: "PATCH", path: new RegExp(`/channels/${thread.id}/messages/`), status: 503, times: 6 });
+    // Every edit in this thread fails with 503 until the first attempt gives up: the REST client tries each
+    // request 4 times, and the worker tries a final edit 3 times before the attempt fails.
+    fake.injectFault({ method: "PATCH", path: new RegExp(`/channels/${thread.id}/messages/`), status: 503, times: 12 });
     const { result, stored } = await run(job("complete", BASE_PATHS.code.prompt, thread.id, 64));
     expect(stored?.attemptsMade).toBeGreaterThanOrEqual(1);
     expect(result.base?.stopReason).toBe("tokenLimit");

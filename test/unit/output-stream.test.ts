@@ -1,6 +1,6 @@
 import type { REST } from "discord.js";
 import { describe, expect, it } from "vitest";
-import { LiveEditor } from "../../src/discord/live-editor.js";
+import { MessageScheduler } from "../../src/discord/message-scheduler.js";
 import { OutputStream } from "../../src/discord/output-stream.js";
 
 /** Stands in for Discord's REST API: keeps messages by id, answers at once. */
@@ -34,94 +34,84 @@ const result = (text: string) => ({
   timeToFirstTokenMs: 5,
   durationMs: 100,
 });
+const roomy = { requests: 100, perMs: 1_000, reserve: 2 };
 
 describe("OutputStream", () => {
-  it("posts the first message, streams text into it, and ends with the whole text and stats", async () => {
-    const { rest, messages, edits } = fakeRest();
+  it("posts the first message with the first text, streams into it, and ends with the whole text and stats", async () => {
+    const { rest, messages, creates } = fakeRest();
     const saved: string[][] = [];
     const stream = new OutputStream({
-      editor: new LiveEditor(rest, { requests: 100, perMs: 1_000 }),
+      scheduler: new MessageScheduler(rest, roomy),
       channelId: "1",
       frame,
       messageIds: [],
       nonceKey: "job:base",
-      saveMessageIds: (ids) => Promise.resolve(void saved.push([...ids])),
+      saveMessageIds: (ids) => void saved.push([...ids]),
     });
-    await stream.begin();
-    expect(saved).toEqual([["100"]]);
     stream.update(" once");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(creates.map((c) => c.content)).toEqual([expect.stringContaining("**Go:** once\n-# ✍️ generating…")]);
+    expect(saved).toEqual([["100"]]);
     await stream.finish(result(" once upon a time"));
-    expect(edits.some((e) => e.content.includes("**Go:** once\n-# ✍️ generating…"))).toBe(true);
     expect(messages.get("100")).toMatch(
       /\*\*Go:\*\* once upon a time\n-# 500 tokens .* stopped: token limit \(500\)\n-# 💡 It ran into the 500-token limit: a base model has no idea of a turn/,
     );
   });
 
-  it("adds overflow messages with stable nonces and records their ids; a retry reuses them", async () => {
+  it("fills each message before adding the next, with stable nonces; a retry reuses the recorded ids", async () => {
     const { rest, messages, creates } = fakeRest();
-    const long = "word ".repeat(600); // about 3000 characters: three messages
+    const long = "word ".repeat(600); // about 3000 characters: two messages
     const saved: string[][] = [];
     const options = {
-      editor: new LiveEditor(rest, { requests: 100, perMs: 1_000 }),
+      scheduler: new MessageScheduler(rest, roomy),
       channelId: "1",
       frame,
       nonceKey: "job:base",
-      saveMessageIds: (ids: readonly string[]) => Promise.resolve(void saved.push([...ids])),
+      saveMessageIds: (ids: readonly string[]) => void saved.push([...ids]),
     };
     const first = new OutputStream({ ...options, messageIds: [] });
-    await first.begin();
     await first.finish(result(long));
     const ids = saved.at(-1) ?? [];
-    expect(ids).toHaveLength(3);
-    expect(new Set(creates.map((c) => c.nonce)).size).toBe(3);
+    expect(ids).toHaveLength(2);
+    expect(messages.get(ids[0] ?? "")?.length).toBeGreaterThan(1700);
+    expect(new Set(creates.map((c) => c.nonce)).size).toBe(2);
+    expect(messages.get(ids[0] ?? "")).not.toMatch(/stopped:|generating/);
 
     // A retry with the recorded ids edits them and creates nothing.
     const createsBefore = creates.length;
     const retry = new OutputStream({ ...options, messageIds: ids });
-    await retry.begin();
     await retry.finish(result(long));
     expect(creates.length).toBe(createsBefore);
     expect(ids.map((id) => messages.get(id)?.length ?? 0).every((n) => n > 0 && n <= 2000)).toBe(true);
-    expect(messages.get(ids[2] ?? "")).toMatch(/stopped: token limit/);
-  });
-
-  it("marks messages a shorter retry no longer needs instead of leaving stale text", async () => {
-    const { rest, messages } = fakeRest();
-    const stream = new OutputStream({
-      editor: new LiveEditor(rest, { requests: 100, perMs: 1_000 }),
-      channelId: "1",
-      frame,
-      messageIds: ["7", "8"],
-      nonceKey: "job:base",
-      saveMessageIds: () => Promise.resolve(),
-    });
-    await stream.finish(result(" short"));
-    expect(messages.get("7")).toContain("**Go:** short");
-    expect(messages.get("8")).toMatch(/not needed/);
+    expect(messages.get(ids[1] ?? "")).toMatch(/stopped: token limit/);
   });
 });
 
 describe("OutputStream when Discord refuses a message", () => {
   it("does not try the create again and reports it once", async () => {
     let posts = 0;
+    const { DiscordAPIError } = await import("discord.js");
     const rest = {
-      post: () => {
+      post: (route: string) => {
         posts += 1;
-        return Promise.reject(new Error("Unknown Channel"));
+        return Promise.reject(
+          new DiscordAPIError({ code: 10003, message: "Unknown Channel" }, 10003, 404, "POST", route, {}),
+        );
       },
       patch: () => Promise.resolve({}),
     } as unknown as REST;
     const errors: unknown[] = [];
     const stream = new OutputStream({
-      editor: new LiveEditor(rest),
+      scheduler: new MessageScheduler(rest),
       channelId: "1",
       frame,
       messageIds: [],
       nonceKey: "job:base",
-      saveMessageIds: () => Promise.resolve(),
+      saveMessageIds: () => {},
       onError: (error) => errors.push(error),
     });
-    for (let i = 0; i < 20; i++) stream.update("x".repeat(i * 200));
+    for (let i = 1; i < 20; i++) stream.update("x".repeat(i * 200));
+    await new Promise((resolve) => setTimeout(resolve, 10));
     await expect(stream.finish(result("done"))).rejects.toThrow("Unknown Channel");
     expect(posts).toBe(1);
     expect(errors).toHaveLength(1);

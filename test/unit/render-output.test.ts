@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { statsText, stopReasonText } from "../../src/discord/labels.js";
-import { MESSAGE_LIMIT, renderOutput, type OutputView } from "../../src/discord/render-output.js";
+import { MESSAGE_LIMIT, renderOutput, renderSide, type OutputView } from "../../src/discord/render-output.js";
 import { renderHeader } from "../../src/discord/render-header.js";
 
 const view = (overrides: Partial<OutputView>): OutputView => ({
@@ -42,11 +42,34 @@ describe("renderOutput", () => {
     );
   });
 
-  it("continues long output in further messages, each within Discord's limit, labelled as continued", () => {
+  it("continues long output in further messages, each filled up to Discord's limit, labelled as continued", () => {
     const messages = renderOutput(view({ text: "word ".repeat(1500) }));
-    expect(messages.length).toBe(7);
+    expect(messages.length).toBe(5);
     for (const m of messages) expect(m.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
-    expect(messages[1]).toMatch(/^-# Instruct model, continued \(2\/7\)\n/);
+    for (const m of messages.slice(0, -1)) expect(m.length).toBeGreaterThan(1750);
+    expect(messages[1]).toMatch(/^-# Instruct model, continued \(part 2\)\n/);
+  });
+
+  it("keeps the cuts where they were as the text grows, so earlier messages need no edit", () => {
+    const words = "word ".repeat(1500);
+    const shorter = renderSide(view({ text: words.slice(0, 5000) })).pieces;
+    const longer = renderSide(view({ text: words })).pieces;
+    expect(longer.slice(0, shorter.length - 1)).toEqual(shorter.slice(0, -1));
+  });
+
+  it("moves text on to one more message where the last one and a long status would not fit", () => {
+    const result = {
+      text: "x",
+      tokens: 64,
+      stopReason: "tokenLimit" as const,
+      timeToFirstTokenMs: 12,
+      durationMs: 1500,
+    };
+    const text = "word ".repeat(359); // one full message of body
+    const messages = renderOutput(view({ side: "base", phase: "done", text, result }));
+    for (const m of messages) expect(m.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
+    expect(messages.join("\n")).toContain(text.trim().slice(-40));
+    expect(messages.at(-1)).toMatch(/💡/);
   });
 
   it("says so when a model produced nothing", () => {
