@@ -25,7 +25,7 @@ COPY workers ./workers
 COPY assets ./assets
 RUN mkdir -p /models && chown node:node /models
 USER node
-CMD ["node", "--import", "tsx", "src/gateway.ts"]
+CMD ["node", "--import", "tsx", "src/gateway/main.ts"]
 
 FROM ${CUDA_IMAGE} AS gpu
 ENV NODE_ENV=production MODELS_DIR=/models
@@ -39,4 +39,4 @@ COPY commands ./commands
 COPY workers ./workers
 COPY assets ./assets
 USER bot
-CMD ["node", "--import", "tsx", "workers/generation.ts"]
+CMD ["node", "--import", "tsx", "workers/main.ts"]

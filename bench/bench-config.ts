@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_BASE_MODEL, DEFAULT_INSTRUCT_MODEL } from "../src/config.js";
+import { DEFAULT_BASE_MODEL, DEFAULT_INSTRUCT_MODEL } from "../src/shared/config.js";
 
 /** Which models the run uses: the generated tiny test models, or the configured ones. */
 export type ModelChoice =

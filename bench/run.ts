@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveModel } from "../src/llm/resolve-model.js";
+import { resolveModel } from "../workers/engine/resolve-model.js";
 import { FakeDiscord } from "../test/support/fake-discord/index.js";
 import { writeTestModels } from "../test/support/tiny-models.js";
 import { BenchConfigError, readBenchConfig, type BenchConfig } from "./bench-config.js";
@@ -102,7 +102,7 @@ async function run(cfg: BenchConfig): Promise<{ result: BenchResult; failures: s
   };
 
   progress(`starting the gateway (queue prefix ${prefix})`);
-  const gateway = ServiceProcess.start("gateway", "src/gateway.ts", ROOT, env);
+  const gateway = ServiceProcess.start("gateway", "src/gateway/main.ts", ROOT, env);
   const registered = fake.waitFor(() => fake.commands().some((c) => c.name === "complete"), {
     timeoutMs: cfg.startTimeoutMs,
   });
@@ -113,7 +113,7 @@ async function run(cfg: BenchConfig): Promise<{ result: BenchResult; failures: s
   const raw = (held.raw = await RawCompletionBench.load(rawPath, threads));
 
   const startWorker = async (concurrency: number) => {
-    const worker = ServiceProcess.start(`worker (c=${concurrency})`, "workers/generation.ts", ROOT, {
+    const worker = ServiceProcess.start(`worker (c=${concurrency})`, "workers/main.ts", ROOT, {
       ...env,
       WORKER_CONCURRENCY: String(concurrency),
     });

@@ -1,6 +1,6 @@
-import type { Command } from "../src/command.js";
-import { generationCommand } from "../src/discord/generation-options.js";
-import { submitGeneration } from "../src/submit-generation.js";
+import type { Command } from "../src/gateway/command.js";
+import { generationCommand } from "../src/gateway/generation-options.js";
+import { submitGeneration } from "../src/gateway/submit-generation.js";
 
 export default {
   data: generationCommand(

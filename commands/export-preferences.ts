@@ -1,7 +1,7 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from "discord.js";
-import type { Command } from "../src/command.js";
-import { preferenceRows, toJsonl } from "../src/preferences/export.js";
-import { loadVotedComparisons } from "../src/results.js";
+import type { Command } from "../src/gateway/command.js";
+import { preferenceRows, toJsonl } from "../src/shared/preferences/export.js";
+import { loadVotedComparisons } from "../src/shared/store/results.js";
 
 /** The most a bot may attach without a boosted server (Discord's limit is 10 MiB; keep a margin). */
 const MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { Command } from "../src/command.js";
+import type { Command } from "../src/gateway/command.js";
 import ask from "./ask.js";
 import compare from "./compare.js";
 import complete from "./complete.js";

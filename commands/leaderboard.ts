@@ -1,7 +1,8 @@
 import { InteractionContextType, SlashCommandBuilder } from "discord.js";
-import type { Command } from "../src/command.js";
-import { renderLeaderboard, summarizePreferences } from "../src/preferences/leaderboard.js";
-import { loadVotedComparisons } from "../src/results.js";
+import type { Command } from "../src/gateway/command.js";
+import { renderLeaderboard } from "../src/gateway/render-leaderboard.js";
+import { summarizePreferences } from "../src/shared/preferences/leaderboard.js";
+import { loadVotedComparisons } from "../src/shared/store/results.js";
 
 export default {
   data: new SlashCommandBuilder()

@@ -1,7 +1,7 @@
 import { InteractionContextType, SlashCommandBuilder } from "discord.js";
-import type { Command } from "../src/command.js";
-import { renderModels } from "../src/discord/render-models.js";
-import { onlineWorkers } from "../src/worker-registry.js";
+import type { Command } from "../src/gateway/command.js";
+import { renderModels } from "../src/gateway/render-models.js";
+import { onlineWorkers } from "../src/shared/store/worker-registry.js";
 
 export default {
   data: new SlashCommandBuilder()

@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from "discord.js";
-import type { Command } from "../src/command.js";
+import type { Command } from "../src/gateway/command.js";
 
 export default {
   data: new SlashCommandBuilder()

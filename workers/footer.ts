@@ -1,14 +1,14 @@
 import type { Job } from "bullmq";
 import { DiscordAPIError, RESTJSONErrorCodes } from "discord.js";
-import { renderNextTokenChart, type ChartPanel } from "../src/charts/next-token-chart.js";
-import { oneLine, sideLabel } from "../src/discord/labels.js";
-import type { MessageExtras, MessageScheduler } from "../src/discord/message-scheduler.js";
-import { renderFooter, type ExpectedNext } from "../src/discord/render-footer.js";
-import { resultButtonRows, voteNames } from "../src/discord/result-buttons.js";
-import { isTemplated, modelOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
-import type { Engine } from "../src/llm/engine.js";
-import type { Logger } from "../src/log.js";
-import { isVotable } from "../src/results.js";
+import { renderNextTokenChart, type ChartPanel } from "./output/next-token-chart.js";
+import { oneLine, sideLabel } from "../src/shared/labels.js";
+import type { MessageExtras, MessageScheduler } from "./output/message-scheduler.js";
+import { renderFooter, type ExpectedNext } from "./output/render-footer.js";
+import { resultButtonRows, voteNames } from "../src/shared/result-buttons.js";
+import { isTemplated, modelOf, type GenerationJob, type GenerationResult, type Side } from "../src/shared/jobs.js";
+import type { Engine } from "./engine/engine.js";
+import type { Logger } from "../src/shared/log.js";
+import { isVotable } from "../src/shared/store/results.js";
 import { sideRun, type jobOutputs } from "./job-outputs.js";
 
 const MISSING_PERMISSIONS = RESTJSONErrorCodes.MissingPermissions;

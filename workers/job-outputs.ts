@@ -1,10 +1,17 @@
 import type { Job } from "bullmq";
-import type { MessageScheduler } from "../src/discord/message-scheduler.js";
-import { OutputStream } from "../src/discord/output-stream.js";
-import { isTemplated, modelOf, sidesOf, type GenerationJob, type GenerationResult, type Side } from "../src/jobs.js";
-import { FEW_SHOT_STOP, fewShotPrompt } from "../src/llm/few-shot.js";
-import type { SideRun } from "../src/llm/generate-side.js";
-import type { EngineInfo } from "../src/llm/engine.js";
+import type { MessageScheduler } from "./output/message-scheduler.js";
+import { OutputStream } from "./output/output-stream.js";
+import {
+  isTemplated,
+  modelOf,
+  sidesOf,
+  type GenerationJob,
+  type GenerationResult,
+  type Side,
+} from "../src/shared/jobs.js";
+import { FEW_SHOT_STOP, fewShotPrompt } from "./engine/few-shot.js";
+import type { SideRun } from "./engine/generate-side.js";
+import type { EngineInfo } from "./engine/engine.js";
 
 /** One side's stream within a job. */
 export interface SideOutput {

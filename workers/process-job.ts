@@ -1,8 +1,8 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { DiscordAPIError } from "discord.js";
 import type { Redis } from "ioredis";
-import type { MessageScheduler } from "../src/discord/message-scheduler.js";
-import { internalErrorText, newErrorId } from "../src/errors.js";
+import type { MessageScheduler } from "./output/message-scheduler.js";
+import { internalErrorText, newErrorId } from "../src/shared/errors.js";
 import {
   modelOf,
   parseJob,
@@ -10,11 +10,12 @@ import {
   type GenerationResult,
   type Side,
   type SideResult,
-} from "../src/jobs.js";
-import type { Engine } from "../src/llm/engine.js";
-import type { Logger } from "../src/log.js";
-import type { WorkerMetrics } from "../src/ops/metrics.js";
-import { appendTurn, resultRecord, saveResult, type StoredSide } from "../src/results.js";
+} from "../src/shared/jobs.js";
+import type { Engine } from "./engine/engine.js";
+import type { Logger } from "../src/shared/log.js";
+import type { WorkerMetrics } from "../src/shared/ops/metrics.js";
+import { appendTurn } from "../src/shared/store/conversations.js";
+import { resultRecord, saveResult, type StoredSide } from "../src/shared/store/results.js";
 import { postFooter } from "./footer.js";
 import { jobOutputs, sideRun } from "./job-outputs.js";
 
@@ -23,7 +24,7 @@ export interface ProcessorDeps {
   scheduler: MessageScheduler;
   log: Logger;
   metrics: WorkerMetrics;
-  /** Frees the requester's in-flight slot once a job has ended for good. */
+  /** Frees the requester's in-flight lease once a job has ended for good. */
   release: (job: GenerationJob) => Promise<void>;
   /** Who pressed Stop on a job before any worker started it, if anyone. */
   stoppedBefore: (jobId: string) => Promise<string | null>;
@@ -145,7 +146,7 @@ export function createProcessor(deps: ProcessorDeps) {
           { tokens: r.tokens, stopReason: r.stopReason, ms: r.durationMs, ttftMs: r.timeToFirstTokenMs },
         ]),
       );
-      await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
+      await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight lease"));
       log.info(
         { stats, stoppedBy },
         stoppedBy === undefined ? "generation finished" : "generation stopped by a member",
@@ -167,7 +168,7 @@ export function createProcessor(deps: ProcessorDeps) {
         log.error({ err: cause, errorId, permanent }, "generation failed");
         metrics.jobs.inc({ outcome: "failed" });
         metrics.errors.inc({ kind: permanent ? "discord_refused" : "generation" });
-        await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight slot"));
+        await release(data).catch((err: unknown) => log.warn({ err }, "could not free the in-flight lease"));
         // Where the thread is gone or closed to the bot, nothing more is sent: it could only fail again.
         if (isPlaceGone(cause)) {
           scheduler.discard(data.target.channelId);

@@ -1,8 +1,8 @@
 import { Events, type Interaction } from "discord.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jobIdFor } from "../../src/jobs.js";
-import { loadCommands } from "../../src/load-commands.js";
-import { registerCommands } from "../../src/register.js";
+import { jobIdFor } from "../../src/shared/jobs.js";
+import { commands } from "../../commands/index.js";
+import { registerCommands } from "../../src/gateway/register-commands.js";
 import { Redis } from "ioredis";
 import { TEST_REDIS_URL } from "../support/redis.js";
 import { isFooter, startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
@@ -120,7 +120,7 @@ describe("the bot end to end (real discord.js, real Redis, real node-llama-cpp, 
   it("registers in one guild when DISCORD_GUILD_ID is set", async () => {
     const client = bot.gateway?.client;
     if (!client) throw new Error("gateway not running");
-    const where = await registerCommands(client.rest, client.application.id, await loadCommands(), guild.id);
+    const where = await registerCommands(client.rest, client.application.id, commands, guild.id);
     expect(where).toBe(`guild ${guild.id}`);
     expect(
       fake

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startGateway } from "../../src/gateway.js";
+import { startGateway } from "../../src/gateway/main.js";
 import { askCommand, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { type FakeDiscord } from "../support/fake-discord/index.js";
 import { INSTRUCT_ANSWER } from "../support/tiny-models.js";

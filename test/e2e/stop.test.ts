@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobIdFor } from "../../src/jobs.js";
+import { jobIdFor } from "../../src/shared/jobs.js";
 import { isFooter, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { type FakeDiscord, Permission, type FakeChannel, type FakeUser } from "../support/fake-discord/index.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobIdFor, jobOptions, type GenerationQueue } from "../../src/jobs.js";
+import { jobIdFor, jobOptions, type GenerationQueue } from "../../src/shared/jobs.js";
 import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { Permission, type FakeChannel, type FakeDiscord } from "../support/fake-discord/index.js";
 import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportPreferences } from "../../src/export-preferences.js";
-import type { PreferenceRow } from "../../src/preferences/export.js";
+import { exportPreferences } from "../../src/cli/export-preferences.js";
+import type { PreferenceRow } from "../../src/shared/preferences/export.js";
 import { answerTo, isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
 import type { FakeChannel, FakeDiscord, FakeGuild, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
 import { TEST_REDIS_URL } from "../support/redis.js";
@@ -175,7 +175,7 @@ describe("votes that become preference data", () => {
       const out = join(dir, "prefs.jsonl");
       const { stderr } = await promisify(execFile)(
         process.execPath,
-        ["--import", "tsx", "src/export-preferences.ts", "--guild", guild.id, "--out", out],
+        ["--import", "tsx", "src/cli/export-preferences.ts", "--guild", guild.id, "--out", out],
         { env: { ...process.env, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix } },
       );
       expect(stderr).toContain(`2 preference pairs from 2 comparisons written to ${out}`);

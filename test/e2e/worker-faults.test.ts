@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
-import type { Config } from "../../src/config.js";
-import { jobIdFor, jobOptions } from "../../src/jobs.js";
+import type { Config } from "../../src/shared/config.js";
+import { jobIdFor, jobOptions } from "../../src/shared/jobs.js";
 import { isFooter, startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
 import { envOf, spawnBotProcess, type BotProcess } from "../support/processes.js";

@@ -10,7 +10,7 @@ import {
   type LlamaContextSequence,
   type LlamaModel,
 } from "node-llama-cpp";
-import { Engine } from "../../src/llm/engine.js";
+import { Engine } from "../../workers/engine/engine.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER, writeTestModels } from "../support/tiny-models.js";
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobIdFor, type GenerationJob, type GenerationQueue, type JobKind } from "../../src/jobs.js";
+import { jobIdFor, type GenerationJob, type GenerationQueue, type JobKind } from "../../src/shared/jobs.js";
 import { startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { type FakeChannel, type FakeDiscord } from "../support/fake-discord/index.js";
 import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveModel, type DownloadProgress } from "../../src/llm/resolve-model.js";
+import { resolveModel, type DownloadProgress } from "../../workers/engine/resolve-model.js";
 import { buildBigramModel, BASE_MODEL_SPEC } from "../support/tiny-models.js";
 
 /** A local stand-in for the Hugging Face file endpoint, serving one generated GGUF to holders of a token. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { jobIdFor, type GenerationQueue } from "../../src/jobs.js";
+import { jobIdFor, type GenerationQueue } from "../../src/shared/jobs.js";
 import { startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord } from "../support/fake-discord/index.js";
 import { openTestQueue, testJob, type TestQueue } from "../support/queue.js";

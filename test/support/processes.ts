@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Config } from "../../src/config.js";
+import type { Config } from "../../src/shared/config.js";
 
 /** A bot process (gateway or worker) run as a deployment runs it: its own process, configured by env. */
 export interface BotProcess {
@@ -35,9 +35,9 @@ export function envOf(config: Config, extra: Record<string, string> = {}): NodeJ
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-/** Starts `src/gateway.ts` or `workers/generation.ts` with tsx in a child process. */
+/** Starts `src/gateway/main.ts` or `workers/main.ts` with tsx in a child process. */
 export function spawnBotProcess(which: "gateway" | "worker", env: NodeJS.ProcessEnv): BotProcess {
-  const file = which === "gateway" ? "../../src/gateway.ts" : "../../workers/generation.ts";
+  const file = which === "gateway" ? "../../src/gateway/main.ts" : "../../workers/main.ts";
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url))], {
     env,
     stdio: ["ignore", "pipe", "pipe"],

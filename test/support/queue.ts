@@ -8,7 +8,7 @@ import {
   type GenerationJob,
   type GenerationQueue,
   type JobKind,
-} from "../../src/jobs.js";
+} from "../../src/shared/jobs.js";
 import { TEST_REDIS_URL } from "./redis.js";
 
 /** The generation queue under `prefix`, with its events, on the test Redis. */

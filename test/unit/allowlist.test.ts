@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkAllowlist } from "../../src/allowlist.js";
-import { loadConfig } from "../../src/config.js";
+import { checkAllowlist } from "../../src/gateway/allowlist.js";
+import { loadConfig } from "../../src/shared/config.js";
 
 const place = { inGuild: true, channelId: "100000000000000001", parentId: null, roleIds: ["200000000000000001"] };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_BASE_MODEL, loadConfig, requireToken } from "../../src/config.js";
+import { ConfigError, DEFAULT_BASE_MODEL, loadConfig, requireToken } from "../../src/shared/config.js";
 
 const token = "x".repeat(30);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobIdFor, JOB_VERSION, parseJob, sidesOf, type GenerationJob } from "../../src/jobs.js";
+import { jobIdFor, JOB_VERSION, parseJob, sidesOf, type GenerationJob } from "../../src/shared/jobs.js";
 
 const job: GenerationJob = {
   v: JOB_VERSION,

@@ -1,6 +1,6 @@
 import { DiscordAPIError, type REST } from "discord.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MessageScheduler, type PostView } from "../../src/discord/message-scheduler.js";
+import { MessageScheduler, type PostView } from "../../workers/output/message-scheduler.js";
 
 interface Call {
   method: "POST" | "PATCH";

@@ -1,6 +1,7 @@
 import { createCanvas, GlobalFonts, loadImage } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
-import { type NextTokenChartInput, renderNextTokenChart, visibleToken } from "../../src/charts/next-token-chart.js";
+import { type NextTokenChartInput, renderNextTokenChart } from "../../workers/output/next-token-chart.js";
+import { visibleToken } from "../../workers/output/visible-token.js";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const BASE_BAR = [0xf0, 0xa3, 0x5e] as const;

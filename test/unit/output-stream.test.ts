@@ -1,7 +1,7 @@
 import type { REST } from "discord.js";
 import { describe, expect, it } from "vitest";
-import { MessageScheduler } from "../../src/discord/message-scheduler.js";
-import { OutputStream } from "../../src/discord/output-stream.js";
+import { MessageScheduler } from "../../workers/output/message-scheduler.js";
+import { OutputStream } from "../../workers/output/output-stream.js";
 
 /** Stands in for Discord's REST API: keeps messages by id, answers at once. */
 function fakeRest() {

@@ -1,7 +1,7 @@
 import { ChannelType, PermissionFlagsBits as P } from "discord.js";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
-import { choosePlacement } from "../../src/discord/placement.js";
+import { UserError } from "../../src/shared/errors.js";
+import { choosePlacement } from "../../src/gateway/placement.js";
 
 const all = P.ViewChannel | P.SendMessages | P.SendMessagesInThreads | P.CreatePublicThreads;
 

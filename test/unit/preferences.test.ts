@@ -7,11 +7,12 @@ import {
   quantile,
   tallyVotes,
   type Game,
-} from "../../src/preferences/bradley-terry.js";
-import { CATEGORY_LABELS, categorizePrompt, promptCategories } from "../../src/preferences/categories.js";
-import { preferenceRows, toJsonl } from "../../src/preferences/export.js";
-import { EMBED_LIMITS, renderLeaderboard, summarizePreferences } from "../../src/preferences/leaderboard.js";
-import type { ComparedSide, PromptCategory, VoteChoice, VotedComparison } from "../../src/preferences/types.js";
+} from "../../src/shared/preferences/bradley-terry.js";
+import { CATEGORY_LABELS, categorizePrompt, promptCategories } from "../../src/shared/preferences/categories.js";
+import { preferenceRows, toJsonl } from "../../src/shared/preferences/export.js";
+import { EMBED_LIMITS, renderLeaderboard } from "../../src/gateway/render-leaderboard.js";
+import { summarizePreferences } from "../../src/shared/preferences/leaderboard.js";
+import type { ComparedSide, PromptCategory, VoteChoice, VotedComparison } from "../../src/shared/preferences/types.js";
 
 const BASE = "llama-3.2-1b";
 const INSTRUCT = "llama-3.2-1b-instruct";

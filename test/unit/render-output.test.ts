@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { statsText, stopReasonText } from "../../src/discord/labels.js";
-import { MESSAGE_LIMIT, renderOutput, renderSide, type OutputView } from "../../src/discord/render-output.js";
-import { renderHeader } from "../../src/discord/render-header.js";
+import { statsText, stopReasonText } from "../../src/shared/labels.js";
+import { MESSAGE_LIMIT, renderOutput, renderSide, type OutputView } from "../../workers/output/render-output.js";
+import { renderHeader } from "../../src/gateway/render-header.js";
 
 const view = (overrides: Partial<OutputView>): OutputView => ({
   kind: "compare",

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
-import { cleanPrompt, DEFAULT_TEMPERATURE, parseRequest, type RawRequestOptions } from "../../src/request-options.js";
+import { UserError } from "../../src/shared/errors.js";
+import {
+  cleanPrompt,
+  DEFAULT_TEMPERATURE,
+  parseRequest,
+  type RawRequestOptions,
+} from "../../src/gateway/request-options.js";
 
 const raw = (overrides: Partial<RawRequestOptions>): RawRequestOptions => ({
   prompt: "Hello",

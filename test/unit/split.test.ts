@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitMarkdown } from "../../src/discord/split.js";
+import { splitMarkdown } from "../../workers/output/split.js";
 
 const fences = (piece: string) => piece.split("\n").filter((line) => /^ {0,3}```/.test(line)).length;
 

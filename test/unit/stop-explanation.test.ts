@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { findInventedTurn } from "../../src/discord/invented-turn.js";
-import { stopExplanation } from "../../src/discord/labels.js";
-import { MESSAGE_LIMIT, renderOutput } from "../../src/discord/render-output.js";
-import { parseResultButton, resultButtonRows } from "../../src/discord/result-buttons.js";
+import { findInventedTurn } from "../../src/shared/invented-turn.js";
+import { stopExplanation } from "../../src/shared/labels.js";
+import { MESSAGE_LIMIT, renderOutput } from "../../workers/output/render-output.js";
+import { parseResultButton, resultButtonRows } from "../../src/shared/result-buttons.js";
 
 describe("findInventedTurn", () => {
   it.each([
