@@ -1,12 +1,9 @@
-import { renderNextTokenChart, type ChartPanel } from "./output/next-token-chart.js";
+import { CHART_TOKENS, renderNextTokenChart, type ChartPanel } from "./output/next-token-chart.js";
 import { oneLine, sideLabel } from "../src/shared/labels.js";
 import type { ExpectedNext } from "./output/render-footer.js";
-import { isTemplated, modelOf, type GenerationJob, type Side } from "../src/shared/jobs.js";
+import { isTemplated, modelOf, type GenerationJob, type Side, type SideResult } from "../src/shared/jobs.js";
 import type { Engine } from "./engine/engine.js";
 import { sideRun } from "./job-outputs.js";
-
-/** How many next tokens the chart shows per model. */
-const CHART_TOKENS = 10;
 
 const MATRIX_TITLES: Record<Side, string> = {
   base: "Base, raw",
@@ -27,18 +24,21 @@ function panelTitle(data: GenerationJob, side: Side, index: number, engine: Engi
 }
 
 /**
- * The likeliest next tokens of every side's model right after its input, as a PNG chart and a text version.
+ * The likeliest next tokens of every side's model right after its input (its own probabilities at temperature 1,
+ * nothing cut off), as a PNG chart and a text version. Each side's come with its result, from the evaluation its
+ * generation started from; a side without them (a result an earlier attempt left) is evaluated once more.
  * Only comparisons get one: the point is the two models side by side.
  */
 export async function expectations(
   data: GenerationJob,
   sides: readonly Side[],
   engine: Engine,
+  results: ReadonlyMap<Side, SideResult> = new Map(),
 ): Promise<{ png: Buffer; expected: ExpectedNext[] } | null> {
   if (data.kind !== "compare") return null;
   const panels: ChartPanel[] = [];
   for (const [index, side] of sides.entries()) {
-    const tokens = await engine.nextTokens(side, sideRun(data, side), CHART_TOKENS);
+    const tokens = results.get(side)?.nextTokens ?? (await engine.nextTokens(side, sideRun(data, side), CHART_TOKENS));
     panels.push({ ...panelTitle(data, side, index, engine), tokens });
   }
   const png = await renderNextTokenChart({

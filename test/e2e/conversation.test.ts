@@ -11,7 +11,8 @@ let channel: FakeChannel;
 let ada: FakeUser;
 
 beforeAll(async () => {
-  setup = await startTestBot();
+  // Room to ask for as many tokens as the model's context holds (2048), and more.
+  setup = await startTestBot({ MAX_NEW_TOKENS: "4096" });
   fake = setup.fake;
   const guild = fake.createGuild({ name: "Lab" });
   channel = fake.createChannel(guild.id, { name: "chat" });
@@ -21,12 +22,13 @@ beforeAll(async () => {
 afterAll(() => setup?.close());
 
 /** /ask in `channelId`; returns the header, the place the answer went, and the answer once its footer is there. */
-async function ask(channelId: string, prompt: string) {
+async function ask(channelId: string, prompt: string, maxTokens = 64) {
   const ix = await fake.invokeCommand({
     name: "ask",
     options: [
       { name: "prompt", value: prompt },
       { name: "temperature", value: 0 },
+      { name: "max_tokens", value: maxTokens },
     ],
     channelId,
     user: ada,
@@ -47,9 +49,10 @@ async function ask(channelId: string, prompt: string) {
 /** Presses "Show the exact prompts" under a result; returns the private answer. */
 const pressPrompts = (footer: FakeMessage) => pressButton(fake, footer, "prompts:", ada);
 
-/** The exact-prompts text of a result, as the member who presses the button sees it. */
+/** The exact-prompts text of a result, as the member who presses the button sees it, without its colours. */
 async function exactPrompt(footer: FakeMessage): Promise<string> {
-  return ((await pressPrompts(footer)).embeds[0] as { description: string }).description;
+  const { description } = (await pressPrompts(footer)).embeds[0] as { description: string };
+  return description.replaceAll("\u001b[1;36m", "").replaceAll("\u001b[0m", "");
 }
 
 const headerHow = (header: FakeMessage) =>
@@ -87,6 +90,40 @@ describe("/ask conversations in threads", () => {
     expect(seen).toContain("yyyy");
   });
 
+  it("keeps the latest turns that fit beside max_tokens, and says how many it left out", async () => {
+    const first = await ask(channel.id, `${"x".repeat(600)}?`);
+    await ask(first.place, `${"y".repeat(600)}?`);
+    // Both earlier turns and 700 tokens for the answer are more than 2048; the latest turn and 700 are not.
+    const third = await ask(first.place, `${"z".repeat(300)}?`, 700);
+    expect(headerHow(third.header)).toContain("the 2 earlier turns");
+    expect(third.answer.content).toContain(INSTRUCT_ANSWER);
+    expect(third.answer.content).toContain(
+      "-# ✂️ Left out the first 1 turn of this conversation: they no longer fit in the model's context.",
+    );
+    expect(third.answer.content).not.toContain("max_tokens capped");
+    const seen = await exactPrompt(third.footer);
+    expect(seen).not.toContain("xxxx");
+    expect(seen).toContain("y".repeat(600));
+  });
+
+  it("caps max_tokens where the new message leaves no room for it, and says so in the answer", async () => {
+    const first = await ask(channel.id, "Hello?");
+    // A 1000-token message: with 1500 more for the answer it cannot fit a 2048-token context, turns or not.
+    const second = await ask(first.place, `${"y".repeat(1000)}?`, 1500);
+    const seen = await exactPrompt(second.footer);
+    const inputTokens = Number(seen.match(/\*\*(\d+) tokens\.\*\*/)?.[1]);
+    expect(inputTokens).toBeGreaterThan(1000);
+    // All that is left of the context (less the one token node-llama-cpp keeps free) goes to the answer.
+    const capped = 2048 - 1 - inputTokens;
+    expect(second.answer.content).toContain(
+      `-# ✂️ max_tokens capped to ${capped}: the model's context holds 2048 tokens, and the prompt takes the rest.`,
+    );
+    expect(second.answer.content).toContain(
+      "-# ✂️ Left out the first 1 turn of this conversation: they no longer fit in the model's context.",
+    );
+    expect(second.answer.content).toContain(INSTRUCT_ANSWER);
+  });
+
   it("/ask outside a thread, or in a thread the bot never talked in, starts fresh", async () => {
     const thread = fake.createThread(channel.id, { name: "someone else's" });
     const fresh = await ask(thread.id, "Hello?");
@@ -104,7 +141,7 @@ describe("a result no longer stored", () => {
     const interactionId = JSON.stringify(footer.components).match(/"prompts:(\d+)"/)?.[1] ?? "";
     const redis = new Redis(TEST_REDIS_URL);
     try {
-      // As after the 30 days results other than comparisons are kept.
+      // As after the 30 days results are kept (RESULT_RETENTION_DAYS).
       await redis.del(`${setup.bot.config.redis.prefix}:result:ix-${interactionId}`);
     } finally {
       redis.disconnect();
@@ -112,7 +149,7 @@ describe("a result no longer stored", () => {
     const reply = await pressPrompts(footer);
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toBe(
-      "This result is no longer stored (answers other than comparisons are kept for 30 days).",
+      "This result is no longer stored: results are kept for 30 days, comparisons with votes for 365 days.",
     );
   });
 });

@@ -4,12 +4,14 @@ import { join } from "node:path";
 import {
   ChatMLChatWrapper,
   getLlama,
+  GgufFileType,
   LlamaChatSession,
   LlamaCompletion,
   readGgufFileInfo,
   type ChatHistoryItem,
   type Llama,
   type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,7 +20,11 @@ import {
   expectedText,
   INSTRUCT_ANSWER,
   INSTRUCT_RAW_ANSWER,
+  SAMPLING_PATH,
   TINY_CONTEXT_OPTIONS,
+  BASE_MODEL_SPEC,
+  buildBigramModel,
+  writeBigramModel,
   writeTestModels,
   type TinyPath,
 } from "../support/tiny-models.js";
@@ -75,6 +81,28 @@ describe("generated GGUF files", () => {
     expect(instructInfo.metadata.tokenizer.chat_template).toContain("<|im_start|>");
     expect(base.getWarnings()).toEqual([]);
     expect(instruct.getWarnings()).toEqual([]);
+  });
+
+  it("can store their matrices as F16 or Q8_0, which node-llama-cpp reads to the same text", async () => {
+    for (const [weightsType, fileType] of [
+      ["f16", "MOSTLY_F16"],
+      ["q8_0", "MOSTLY_Q8_0"],
+    ] as const) {
+      const path = await writeBigramModel(join(dir, `tiny-base-${weightsType}.gguf`), {
+        ...BASE_MODEL_SPEC,
+        weightsType,
+      });
+      const info = await readGgufFileInfo(path);
+      expect(info.metadata.general.file_type).toBe(GgufFileType[fileType]);
+      const model = await llama?.loadModel({ modelPath: path });
+      if (!model) throw new Error("no llama");
+      try {
+        const { response } = await complete(model, BASE_PATHS.code.prompt, 40);
+        expect(response).toBe(expectedText(BASE_PATHS.code, 40));
+      } finally {
+        await model.dispose();
+      }
+    }
   });
 
   it("are rewritten idempotently", async () => {
@@ -164,5 +192,62 @@ describe("tiny-instruct", () => {
     const { response, metadata } = await complete(instruct, QUESTION, 50);
     expect(response).toBe(INSTRUCT_RAW_ANSWER);
     expect(metadata.stopReason).toBe("eogToken");
+  });
+});
+
+/** A word's token (prompts never tokenize to words: the vocabulary has none of their pieces). */
+function wordToken(model: LlamaModel, word: string): Token {
+  for (const token of model.iterateAllTokens()) if (model.detokenize([token]) === word) return token;
+  throw new Error(`no token ${JSON.stringify(word)}`);
+}
+
+/**
+ * The model's whole next-token distribution after `text` (raw, with the beginning-of-text token) and then `words`,
+ * nothing cut off.
+ */
+async function distribution(model: LlamaModel, text: string, words: string[] = []): Promise<Map<string, number>> {
+  const context = await model.createContext(TINY_CONTEXT_OPTIONS);
+  try {
+    const tokens: Token[] = [
+      ...(model.tokens.bos === null ? [] : [model.tokens.bos]),
+      ...model.tokenize(text),
+      ...words.map((word) => wordToken(model, word)),
+    ];
+    const last = tokens.length - 1;
+    const options = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+    const output = await context
+      .getSequence()
+      .controlledEvaluate(
+        tokens.map((t, i) => (i === last ? [t, { generateNext: { probabilities: true, options } }] : t)),
+      );
+    const probabilities = output[last]?.next?.probabilities ?? new Map<Token, number>();
+    return new Map([...probabilities].map(([token, p]) => [model.detokenize([token], true), p]));
+  } finally {
+    await context.dispose();
+  }
+}
+
+describe("the drawn path (several likely next tokens)", () => {
+  it("gives each next token its probability at temperature 1, in both models, after the prompt and after each word", async () => {
+    for (const model of [base, instruct]) {
+      for (const words of [[], [" green"], [" red", " hue17"]]) {
+        const seen = await distribution(model, SAMPLING_PATH.prompt, words);
+        for (const [word, p] of Object.entries(SAMPLING_PATH.next)) expect(seen.get(word)).toBeCloseTo(p, 5);
+        // Every other token of the vocabulary together: next to nothing.
+        const rest = [...seen].filter(([word]) => !(word in SAMPLING_PATH.next)).reduce((sum, [, p]) => sum + p, 0);
+        expect(rest).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("leaves every fixed path as it was: one next token at ~100%", async () => {
+    const seen = await distribution(base, QUESTION);
+    expect(seen.get(" Paris")).toBeGreaterThan(0.999999);
+  });
+
+  it("refuses probabilities that do not add up to 1", () => {
+    expect(() =>
+      buildBigramModel({ ...BASE_MODEL_SPEC, distributions: { "~": { " red": 0.5, " green": 0.3 } } }),
+    ).toThrow(/summing to 1/);
   });
 });

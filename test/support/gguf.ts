@@ -1,12 +1,16 @@
 /**
  * Minimal GGUF v3 writer for test fixtures.
  *
- * Supports the metadata value types tiny test models need (uint32, int32,
- * float32, bool, string and arrays of strings/int32/float32) and F32 tensors.
- * Everything is little-endian; tensor data is aligned to `general.alignment`.
+ * Supports the metadata value types test models need (uint32, int32,
+ * float32, bool, string and arrays of strings/int32/float32) and F32, F16 and
+ * Q8_0 tensors. Everything is little-endian; tensor data is aligned to
+ * `general.alignment`. {@link encodeGguf} builds a file in memory;
+ * {@link writeGgufFile} streams one whose tensors are too big for that.
  *
  * Format reference: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
  */
+
+import { open } from "node:fs/promises";
 
 /** A typed GGUF metadata value. Build them with {@link gguf}. */
 export type GgufValue =
@@ -19,11 +23,25 @@ export type GgufValue =
   | { readonly type: "int32Array"; readonly value: readonly number[] }
   | { readonly type: "float32Array"; readonly value: readonly number[] };
 
-/** An F32 tensor. `dims` are innermost-first (ggml `ne` order): `dims[0]` is the row length. */
+/** How a tensor is stored. Q8_0 rows must be a multiple of 32 values long. */
+export type GgufTensorType = "f32" | "f16" | "q8_0";
+
+/** A tensor. `dims` are innermost-first (ggml `ne` order): `dims[0]` is the row length. */
 export interface GgufTensor {
   readonly name: string;
   readonly dims: readonly number[];
   readonly data: Float32Array;
+  /** Default "f32". */
+  readonly type?: GgufTensorType;
+}
+
+/** A tensor whose values are made row by row while the file is written. */
+export interface GgufTensorSource {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly type: GgufTensorType;
+  /** Fills `out` (one row, `dims[0]` values) with row `row`'s values. */
+  readonly fillRow: (row: number, out: Float32Array) => void;
 }
 
 /** Contents of a GGUF file. Metadata keys keep their insertion order. */
@@ -57,7 +75,11 @@ export const gguf = {
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
 const GGUF_VERSION = 3;
-const GGML_TYPE_F32 = 0;
+/** ggml type ids. */
+const GGML_TYPE = { f32: 0, f16: 1, q8_0: 8 } as const;
+/** Q8_0: blocks of 32 values, each an f16 scale and 32 int8s. */
+const Q8_0_BLOCK = 32;
+const Q8_0_BLOCK_BYTES = 34;
 
 /** GGUF metadata value type ids (gguf_type). */
 const T = {
@@ -120,11 +142,6 @@ class ByteWriter {
     this.u64(b.length);
     this.bytes(b);
   }
-  f32s(data: Float32Array): void {
-    this.ensure(data.length * 4);
-    for (let i = 0; i < data.length; i++) this.view.setFloat32(this.length + i * 4, data[i] ?? 0, true);
-    this.length += data.length * 4;
-  }
   padTo(alignment: number): void {
     const pad = (alignment - (this.length % alignment)) % alignment;
     this.ensure(pad);
@@ -179,18 +196,101 @@ function writeValue(w: ByteWriter, v: GgufValue): void {
   }
 }
 
-/**
- * Serialises a GGUF v3 file. `general.alignment` is always written (first
- * among the metadata unless the caller supplies it) and every tensor's data
- * starts on an aligned offset.
- */
-export function encodeGguf(contents: GgufContents): Uint8Array {
-  const alignment = contents.alignment ?? 32;
+/** Bytes of one row of `length` values stored as `type`. */
+function rowBytes(type: GgufTensorType, length: number): number {
+  switch (type) {
+    case "f32":
+      return length * 4;
+    case "f16":
+      return length * 2;
+    case "q8_0":
+      if (length % Q8_0_BLOCK !== 0) throw new Error(`a Q8_0 row must be a multiple of 32 values (got ${length})`);
+      return (length / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+  }
+}
+
+/** The IEEE half-precision bits of `value` (round to nearest even). */
+export function toHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0] ?? 0;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
+  let e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    let half = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && (half & 1) === 1)) half += 1;
+    return sign | half;
+  }
+  let half = mantissa >>> 13;
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) {
+    half += 1;
+    if (half === 0x400) {
+      half = 0;
+      e += 1;
+      if (e >= 0x1f) return sign | 0x7c00;
+    }
+  }
+  return sign | (e << 10) | half;
+}
+
+/** Encodes one row of values as `type` into `out` at `offset`; returns the offset after it. */
+function encodeRow(type: GgufTensorType, row: Float32Array, out: DataView, offset: number): number {
+  switch (type) {
+    case "f32":
+      for (let i = 0; i < row.length; i++) out.setFloat32(offset + i * 4, row[i] ?? 0, true);
+      return offset + row.length * 4;
+    case "f16":
+      for (let i = 0; i < row.length; i++) out.setUint16(offset + i * 2, toHalf(row[i] ?? 0), true);
+      return offset + row.length * 2;
+    case "q8_0": {
+      // As ggml's quantize_row_q8_0_ref: scale = max |x| / 127, values rounded to the nearest.
+      let at = offset;
+      for (let block = 0; block < row.length; block += Q8_0_BLOCK) {
+        let max = 0;
+        for (let i = 0; i < Q8_0_BLOCK; i++) max = Math.max(max, Math.abs(row[block + i] ?? 0));
+        const scale = max / 127;
+        const inverse = scale === 0 ? 0 : 1 / scale;
+        out.setUint16(at, toHalf(scale), true);
+        for (let i = 0; i < Q8_0_BLOCK; i++) out.setInt8(at + 2 + i, Math.round((row[block + i] ?? 0) * inverse));
+        at += Q8_0_BLOCK_BYTES;
+      }
+      return at;
+    }
+  }
+}
+
+interface TensorInfo {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly type: GgufTensorType;
+}
+
+/** Bytes of a tensor's data (unpadded). */
+function tensorBytes(t: TensorInfo): number {
+  const [rowLength = 1, ...outer] = t.dims;
+  return rowBytes(t.type, rowLength) * outer.reduce((a, b) => a * b, 1);
+}
+
+/** The header, metadata and tensor infos, padded to `alignment`: everything before the tensor data. */
+function encodeHeader(
+  metadata: GgufContents["metadata"],
+  tensors: readonly TensorInfo[],
+  alignment: number,
+): Uint8Array {
   const entries = new Map<string, GgufValue>([["general.alignment", gguf.uint32(alignment)]]);
   const given: [string, GgufValue][] =
-    contents.metadata instanceof Map
-      ? [...(contents.metadata as ReadonlyMap<string, GgufValue>)]
-      : Object.entries(contents.metadata as Record<string, GgufValue>);
+    metadata instanceof Map
+      ? [...(metadata as ReadonlyMap<string, GgufValue>)]
+      : Object.entries(metadata as Record<string, GgufValue>);
   for (const [key, value] of given) entries.set(key, value);
   if (entries.get("general.alignment")?.value !== alignment) {
     throw new Error("general.alignment metadata must match contents.alignment");
@@ -199,7 +299,7 @@ export function encodeGguf(contents: GgufContents): Uint8Array {
   const w = new ByteWriter();
   w.u32(GGUF_MAGIC);
   w.u32(GGUF_VERSION);
-  w.u64(contents.tensors.length);
+  w.u64(tensors.length);
   w.u64(entries.size);
   for (const [key, value] of entries) {
     w.str(key);
@@ -207,23 +307,87 @@ export function encodeGguf(contents: GgufContents): Uint8Array {
   }
 
   let offset = 0;
-  for (const t of contents.tensors) {
+  for (const t of tensors) {
+    w.str(t.name);
+    w.u32(t.dims.length);
+    for (const d of t.dims) w.u64(d);
+    w.u32(GGML_TYPE[t.type]);
+    w.u64(offset);
+    offset += Math.ceil(tensorBytes(t) / alignment) * alignment;
+  }
+  w.padTo(alignment);
+  return w.result();
+}
+
+/**
+ * Serialises a GGUF v3 file. `general.alignment` is always written (first
+ * among the metadata unless the caller supplies it) and every tensor's data
+ * starts on an aligned offset.
+ */
+export function encodeGguf(contents: GgufContents): Uint8Array {
+  const alignment = contents.alignment ?? 32;
+  const infos = contents.tensors.map((t) => {
     const elements = t.dims.reduce((a, b) => a * b, 1);
     if (elements !== t.data.length) {
       throw new Error(`tensor ${t.name}: dims ${t.dims.join("x")} != ${t.data.length} values`);
     }
-    w.str(t.name);
-    w.u32(t.dims.length);
-    for (const d of t.dims) w.u64(d);
-    w.u32(GGML_TYPE_F32);
-    w.u64(offset);
-    offset += Math.ceil((elements * 4) / alignment) * alignment;
+    return { name: t.name, dims: t.dims, type: t.type ?? "f32" };
+  });
+  const header = encodeHeader(contents.metadata, infos, alignment);
+  const padded = (t: TensorInfo) => Math.ceil(tensorBytes(t) / alignment) * alignment;
+  const out = new Uint8Array(header.length + infos.reduce((sum, t) => sum + padded(t), 0));
+  out.set(header);
+  const view = new DataView(out.buffer);
+  let offset = header.length;
+  for (const [index, t] of contents.tensors.entries()) {
+    const info = infos[index] as TensorInfo;
+    const rowLength = t.dims[0] ?? 1;
+    let at = offset;
+    for (let start = 0; start < t.data.length; start += rowLength) {
+      at = encodeRow(info.type, t.data.subarray(start, start + rowLength), view, at);
+    }
+    offset += padded(info);
   }
+  return out;
+}
 
-  w.padTo(alignment);
-  for (const t of contents.tensors) {
-    w.f32s(t.data);
-    w.padTo(alignment);
+/** The size in bytes of the file {@link writeGgufFile} writes for these contents. */
+export function ggufFileSize(
+  metadata: GgufContents["metadata"],
+  tensors: readonly TensorInfo[],
+  alignment = 32,
+): number {
+  const header = encodeHeader(metadata, tensors, alignment);
+  return header.length + tensors.reduce((sum, t) => sum + Math.ceil(tensorBytes(t) / alignment) * alignment, 0);
+}
+
+/**
+ * Writes a GGUF v3 file to `path` tensor by tensor, making each tensor's values row by row, so a model of
+ * hundreds of megabytes never has to be held in memory as floats.
+ */
+export async function writeGgufFile(
+  path: string,
+  contents: { metadata: GgufContents["metadata"]; tensors: readonly GgufTensorSource[]; alignment?: number },
+): Promise<void> {
+  const alignment = contents.alignment ?? 32;
+  const file = await open(path, "w");
+  try {
+    await file.write(encodeHeader(contents.metadata, contents.tensors, alignment));
+    for (const t of contents.tensors) {
+      const [rowLength = 1, ...outer] = t.dims;
+      const rows = outer.reduce((a, b) => a * b, 1);
+      const bytes = tensorBytes(t);
+      const out = new Uint8Array(Math.ceil(bytes / alignment) * alignment);
+      const view = new DataView(out.buffer);
+      const row = new Float32Array(rowLength);
+      let at = 0;
+      for (let r = 0; r < rows; r++) {
+        t.fillRow(r, row);
+        at = encodeRow(t.type, row, view, at);
+      }
+      await file.write(out);
+    }
+  } finally {
+    await file.close();
   }
-  return w.result();
 }

@@ -65,6 +65,36 @@ export const BASE_PATHS = {
   },
 } as const satisfies Record<string, TinyPath>;
 
+/** The sampling path's long tail: 40 rare words of 0.1% each. */
+export const TAIL_WORDS: readonly string[] = Array.from(
+  { length: 40 },
+  (_, i) => ` hue${String(i + 1).padStart(2, "0")}`,
+);
+
+/** A path whose next token is drawn, not fixed: the prompt that selects it, and the distribution. */
+export interface SamplingPath {
+  /** A prompt that selects this path (its last byte, "~", is what matters). */
+  readonly prompt: string;
+  /** The next token's probabilities at temperature 1, after the prompt and after every token the path writes. */
+  readonly next: Readonly<Record<string, number>>;
+}
+
+/**
+ * Both models, raw: after a prompt ending in "~", and after every word of the path, the next token is drawn
+ * from the same distribution: " red" 60%, " green" 30%, " blue" 6%, and {@link TAIL_WORDS} 0.1% each. That
+ * tail is what top-k 40 and top-p 0.95 would cut off (and renormalise " red" to 62.5%). At temperature 0
+ * the path is " red red red ...".
+ */
+export const SAMPLING_PATH: SamplingPath = {
+  prompt: "Name a colour~",
+  next: { " red": 0.6, " green": 0.3, " blue": 0.06, ...Object.fromEntries(TAIL_WORDS.map((w) => [w, 0.001])) },
+};
+
+/** The transitions of {@link SAMPLING_PATH}: its trigger and each of its words lead to its distribution. */
+function drawnPath(path: SamplingPath, trigger: string): Record<string, Readonly<Record<string, number>>> {
+  return Object.fromEntries([trigger, ...Object.keys(path.next)].map((token) => [token, path.next]));
+}
+
 /** End-of-turn control token of the instruct model (its EOS and EOT). */
 export const INSTRUCT_EOT = "<|im_end|>";
 /** The instruct model's answer after the ChatML generation prompt ("...assistant\n"). */
@@ -106,6 +136,7 @@ const WORDS = [
     ...Object.values(BASE_PATHS).flatMap((p: TinyPath) => [...p.prefix, ...p.cycle]),
     ...INSTRUCT_ANSWER_TOKENS,
     INSTRUCT_RAW_ANSWER,
+    ...Object.keys(SAMPLING_PATH.next),
   ]),
 ];
 
@@ -123,6 +154,7 @@ export const BASE_MODEL_SPEC: BigramModelSpec = {
     ...chain(BASE_PATHS.other), // reached through the fallback
   },
   fallback: BASE_PATHS.other.cycle[0],
+  distributions: drawnPath(SAMPLING_PATH, "~"),
 };
 
 /** "tiny-instruct": ChatML template; answers after "\n", " OK" otherwise, then {@link INSTRUCT_EOT}. */
@@ -136,6 +168,8 @@ export const INSTRUCT_MODEL_SPEC: BigramModelSpec = {
     [INSTRUCT_RAW_ANSWER]: INSTRUCT_EOT,
   },
   fallback: INSTRUCT_RAW_ANSWER,
+  // The same weights as the base model on this path: a comparison's two sides draw the same words from one seed.
+  distributions: drawnPath(SAMPLING_PATH, "~"),
   chatTemplate: CHATML_TEMPLATE,
   eotToken: INSTRUCT_EOT,
 };

@@ -4,14 +4,16 @@
  * One block whose attention and feed-forward weights are all zero, so the
  * residual stream stays the one-hot embedding of the current token and
  * `output.weight` becomes a next-token table: at temperature 0 the model
- * always emits `transitions[current] ?? fallback`. The vocabulary holds only
- * control tokens, the 256 byte tokens and whole words, so a prompt tokenizes
- * to byte tokens and its last byte picks the path the model takes.
+ * always emits `transitions[current] ?? fallback`. A token with a
+ * `distributions` entry instead has several likely successors, each with a
+ * known probability at temperature 1 (its logit is c + ln p). The vocabulary
+ * holds only control tokens, the 256 byte tokens and whole words, so a prompt
+ * tokenizes to byte tokens and its last byte picks the path the model takes.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { encodeGguf, gguf, type GgufTensor, type GgufValue } from "./gguf.js";
+import { encodeGguf, gguf, type GgufTensor, type GgufTensorType, type GgufValue } from "./gguf.js";
 import { BASE_MODEL_SPEC, INSTRUCT_MODEL_SPEC, TINY_BASE_FILE, TINY_INSTRUCT_FILE } from "./tiny-model-specs.js";
 
 export * from "./tiny-model-specs.js";
@@ -32,10 +34,23 @@ export interface BigramModelSpec {
   readonly transitions: Readonly<Record<string, string>>;
   /** Next token of every token that has no transition. */
   readonly fallback: string;
+  /**
+   * Current token → its successors and their probabilities at temperature 1 (summing to 1), for tokens
+   * whose next token is drawn rather than fixed. Keys and successors are resolved as in `transitions`;
+   * an entry here wins over one there.
+   */
+  readonly distributions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Jinja template stored as `tokenizer.chat_template`; omitted when absent. */
   readonly chatTemplate?: string;
   /** Control token registered as EOS and EOT (end of generation). Default "</s>". */
   readonly eotToken?: string;
+  /** `llama.context_length`: the context it was trained for, which the worker uses. Default 2048. */
+  readonly contextLength?: number;
+  /**
+   * How the matrices are stored (norms stay F32). Default "f32". Q8_0 keeps the fixed paths exact but rounds the
+   * logits of `distributions`.
+   */
+  readonly weightsType?: GgufTensorType;
 }
 
 const SPACE = "\u2581";
@@ -98,13 +113,17 @@ function resolver(tokens: readonly string[]): (text: string) => number {
   };
 }
 
-function tensor(name: string, dims: readonly number[], fill = 0): GgufTensor {
+function tensor(name: string, dims: readonly number[], fill = 0, type: GgufTensorType = "f32"): GgufTensor {
   return {
     name,
     dims,
     data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(fill),
+    type,
   };
 }
+
+/** `general.file_type` of a model whose matrices are stored as `type`. */
+const FILE_TYPES: Record<GgufTensorType, number> = { f32: 0, f16: 1, q8_0: 7 };
 
 /** Builds the GGUF bytes of a bigram model (a few hundred KB). */
 export function buildBigramModel(spec: BigramModelSpec): Uint8Array {
@@ -116,12 +135,35 @@ export function buildBigramModel(spec: BigramModelSpec): Uint8Array {
 
   const next = new Array<number>(nVocab).fill(id(spec.fallback));
   for (const [from, to] of Object.entries(spec.transitions)) next[id(from)] = id(to);
+  const drawn = new Map<number, [number, number][]>();
+  for (const [from, successors] of Object.entries(spec.distributions ?? {})) {
+    const entries = Object.entries(successors);
+    const total = entries.reduce((sum, [, p]) => sum + p, 0);
+    if (Math.abs(total - 1) > 1e-9 || entries.some(([, p]) => !(p > 0))) {
+      throw new Error(`the successors of ${JSON.stringify(from)} must have positive probabilities summing to 1`);
+    }
+    drawn.set(
+      id(from),
+      entries.map(([to, p]) => [id(to), p]),
+    );
+  }
+  // RMS-norm's epsilon scales the normalized one-hot vector by 1/sqrt(1 + nEmbd * eps): undone for drawn
+  // successors, whose probabilities must come out as given.
+  const unscale = Math.sqrt(1 + nEmbd * RMS_EPS);
 
-  const embd = tensor("token_embd.weight", [nEmbd, nVocab]);
-  const output = tensor("output.weight", [nEmbd, nVocab]);
+  const type = spec.weightsType ?? "f32";
+  const matrix = (name: string, dims: readonly number[]) => tensor(name, dims, 0, type);
+  const embd = matrix("token_embd.weight", [nEmbd, nVocab]);
+  const output = matrix("output.weight", [nEmbd, nVocab]);
   for (let t = 0; t < nVocab; t++) {
     embd.data[t * nEmbd + t] = 1; // row t = one-hot(t)
-    output.data[(next[t] ?? 0) * nEmbd + t] = NEXT_LOGIT; // logit[next] = NEXT_LOGIT * x[t]
+    const successors = drawn.get(t);
+    if (successors === undefined) {
+      output.data[(next[t] ?? 0) * nEmbd + t] = NEXT_LOGIT; // logit[next] = NEXT_LOGIT * x[t]
+    } else {
+      // softmax(c + ln p) = p: the other tokens' logits of 0 take about 1e-11 of the probability in all.
+      for (const [to, p] of successors) output.data[to * nEmbd + t] = (NEXT_LOGIT + Math.log(p)) * unscale;
+    }
   }
   // RMS-norm turns a one-hot vector into sqrt(nEmbd) * one-hot; scale it back to 1.
   const outputNorm = tensor("output_norm.weight", [nEmbd], 1 / Math.sqrt(nEmbd));
@@ -130,23 +172,23 @@ export function buildBigramModel(spec: BigramModelSpec): Uint8Array {
     outputNorm,
     output,
     tensor("blk.0.attn_norm.weight", [nEmbd], 1),
-    tensor("blk.0.attn_q.weight", [nEmbd, HEAD_DIM]),
-    tensor("blk.0.attn_k.weight", [nEmbd, HEAD_DIM]),
-    tensor("blk.0.attn_v.weight", [nEmbd, HEAD_DIM]),
-    tensor("blk.0.attn_output.weight", [HEAD_DIM, nEmbd]),
+    matrix("blk.0.attn_q.weight", [nEmbd, HEAD_DIM]),
+    matrix("blk.0.attn_k.weight", [nEmbd, HEAD_DIM]),
+    matrix("blk.0.attn_v.weight", [nEmbd, HEAD_DIM]),
+    matrix("blk.0.attn_output.weight", [HEAD_DIM, nEmbd]),
     tensor("blk.0.ffn_norm.weight", [nEmbd], 1),
-    tensor("blk.0.ffn_gate.weight", [nEmbd, FEED_FORWARD_LENGTH]),
-    tensor("blk.0.ffn_up.weight", [nEmbd, FEED_FORWARD_LENGTH]),
-    tensor("blk.0.ffn_down.weight", [FEED_FORWARD_LENGTH, nEmbd]),
+    matrix("blk.0.ffn_gate.weight", [nEmbd, FEED_FORWARD_LENGTH]),
+    matrix("blk.0.ffn_up.weight", [nEmbd, FEED_FORWARD_LENGTH]),
+    matrix("blk.0.ffn_down.weight", [FEED_FORWARD_LENGTH, nEmbd]),
   ];
 
   const metadata = new Map<string, GgufValue>([
     ["general.architecture", gguf.string("llama")],
     ["general.type", gguf.string("model")],
     ["general.name", gguf.string(spec.name)],
-    ["general.file_type", gguf.uint32(0)], // all F32
+    ["general.file_type", gguf.uint32(FILE_TYPES[type])],
     ["llama.vocab_size", gguf.uint32(nVocab)],
-    ["llama.context_length", gguf.uint32(2048)],
+    ["llama.context_length", gguf.uint32(spec.contextLength ?? 2048)],
     ["llama.embedding_length", gguf.uint32(nEmbd)],
     ["llama.block_count", gguf.uint32(1)],
     ["llama.feed_forward_length", gguf.uint32(FEED_FORWARD_LENGTH)],

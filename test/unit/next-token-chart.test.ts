@@ -97,6 +97,17 @@ describe("renderNextTokenChart", () => {
     expect(countLight(untitled, 130, 560)).toBeGreaterThan(300);
   });
 
+  it("says under the bars what they are (the model's own probabilities, nothing cut off), in the muted colour", async () => {
+    const pixels = await decode(await renderNextTokenChart(chart(0.5)));
+    // The caption's grey text on the last strip, below the tenth bar's row: nothing else is drawn there.
+    let grey = 0;
+    for (let i = 524 * pixels.width * 4; i < 556 * pixels.width * 4; i += 4) {
+      const [r, g, b] = [pixels.data[i] ?? 0, pixels.data[i + 1] ?? 0, pixels.data[i + 2] ?? 0];
+      if (r > 100 && Math.abs(r - g) < 20 && Math.abs(g - b) < 30) grey++;
+    }
+    expect(grey).toBeGreaterThan(500);
+  });
+
   it("is deterministic", async () => {
     const first = await renderNextTokenChart(chart(0.42));
     const second = await renderNextTokenChart(chart(0.42));

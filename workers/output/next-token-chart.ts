@@ -23,15 +23,22 @@ export interface NextTokenChartInput {
   panels: readonly ChartPanel[];
 }
 
+/** How many next tokens the chart shows per panel. */
+export const CHART_TOKENS = 10;
+
 const WIDTH = 1200;
 const HEIGHT = 560;
-const MAX_BARS = 10;
+const MAX_BARS = CHART_TOKENS;
 const MARGIN = 28;
 const PANEL_GAP = 48;
 const PANELS_TOP = 76;
 const BARS_TOP = 136;
-const ROW_HEIGHT = 40;
-const BAR_HEIGHT = 26;
+const ROW_HEIGHT = 37;
+const BAR_HEIGHT = 25;
+/** The line under the bars that says what the numbers are. */
+const CAPTION_Y = HEIGHT - 20;
+const CAPTION =
+  "Each model's own probabilities for its next token, at temperature 1, with nothing cut off (no top-k, top-p or min-p).";
 
 const FAMILY = "NextTokenChart Sans";
 const COLORS = {
@@ -142,8 +149,8 @@ function drawPanel(ctx: SKRSContext2D, panel: ChartPanel, x: number, width: numb
 
 /**
  * Draws each panel's top next-token probabilities as horizontal bars, panels side by side under
- * `input.title`, on a solid dark background. Bars are on one absolute 0–100% scale in every panel.
- * Returns PNG bytes, 1200×560.
+ * `input.title`, on a solid dark background, with a caption that says they are the model's own probabilities at
+ * temperature 1, nothing cut off. Bars are on one absolute 0–100% scale in every panel. Returns PNG bytes, 1200×560.
  */
 export async function renderNextTokenChart(input: NextTokenChartInput): Promise<Buffer> {
   if (input.panels.length === 0) throw new RangeError("a next-token chart needs at least one panel");
@@ -165,10 +172,15 @@ export async function renderNextTokenChart(input: NextTokenChartInput): Promise<
     const x = MARGIN + index * (panelWidth + PANEL_GAP);
     if (index > 0) {
       ctx.fillStyle = COLORS.divider;
-      ctx.fillRect(x - PANEL_GAP / 2, PANELS_TOP - 12, 1, HEIGHT - PANELS_TOP - 12);
+      ctx.fillRect(x - PANEL_GAP / 2, PANELS_TOP - 12, 1, CAPTION_Y - 20 - (PANELS_TOP - 12));
     }
     drawPanel(ctx, panel, x, panelWidth, COLORS.bars[index % COLORS.bars.length] ?? COLORS.bars[0]);
   });
+
+  ctx.textAlign = "left";
+  ctx.fillStyle = COLORS.muted;
+  ctx.font = `14px "${FAMILY}"`;
+  ctx.fillText(fitText(ctx, CAPTION, WIDTH - 2 * MARGIN), MARGIN, CAPTION_Y);
 
   return canvas.encode("png");
 }

@@ -11,6 +11,8 @@ export interface ExpectedNext {
 export interface FooterView {
   /** A comparison members vote on. */
   votable: boolean;
+  /** A comparison that would take votes, but a member pressed Stop: it takes none, and says why. */
+  stopped?: boolean;
   blind: boolean;
   /** The likeliest next tokens per panel of the chart, or null where there is no chart. */
   expected: readonly ExpectedNext[] | null;
@@ -26,21 +28,33 @@ function percent(p: number): string {
   return p < 0.001 ? "<0.1%" : `${(p * 100).toFixed(1)}%`;
 }
 
+/** The first tokens and their share, then what all the others share (the probabilities are not renormalised). */
 function tokenList(tokens: readonly NextToken[]): string {
-  const listed = tokens
-    .slice(0, LISTED)
-    .map((t) => `\`${visibleToken(t.text).replace(/`/g, "'")}\` ${percent(t.probability)}`);
-  return listed.length > 0 ? listed.join(" · ") : "(nothing)";
+  const first = tokens.slice(0, LISTED);
+  const listed = first.map((t) => `\`${visibleToken(t.text).replace(/`/g, "'")}\` ${percent(t.probability)}`);
+  if (listed.length === 0) return "(nothing)";
+  const others = 1 - first.reduce((sum, t) => sum + t.probability, 0);
+  if (others >= 0.001) listed.push(`all others ${percent(others)}`);
+  return listed.join(" · ");
 }
 
 /** The message under a result's outputs: the chart's text version, the vote prompt, and the buttons' purpose. */
 export function renderFooter(view: FooterView): string {
   const lines: string[] = [];
   if (view.expected !== null) {
-    lines.push("📊 **What each model expected next**, right after the prompt (the likeliest next tokens):");
+    lines.push(
+      "📊 **What each model expected next**, right after the prompt: the likeliest next tokens, with the model's own probabilities at temperature 1, nothing cut off.",
+    );
     for (const panel of view.expected) lines.push(`-# ${escapeMarkdown(panel.label)}: ${tokenList(panel.tokens)}`);
     if (view.chartMissing)
       lines.push("-# (The chart needs the **Attach Files** permission here; an admin can grant it.)");
+  }
+  if (view.stopped) {
+    lines.push(
+      view.blind
+        ? "⏹️ **No votes on this one:** it was stopped before the end, and a cut-off answer is no fair test. Run `/compare` again to vote; **Show the exact prompts** tells you which model was which."
+        : "⏹️ **No votes on this one:** it was stopped before the end, and a cut-off answer is no fair test. Run `/compare` again to vote.",
+    );
   }
   if (view.votable) {
     lines.push(
