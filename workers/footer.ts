@@ -4,7 +4,7 @@ import type { MessageExtras, MessageScheduler } from "./output/message-scheduler
 import { renderFooter } from "./output/render-footer.js";
 import { expectations } from "./expectations.js";
 import { resultButtonRows, voteNames } from "../src/shared/result-buttons.js";
-import type { GenerationJob, GenerationResult } from "../src/shared/jobs.js";
+import type { GenerationJob, GenerationResult, Side, SideResult } from "../src/shared/jobs.js";
 import type { Engine } from "./engine/engine.js";
 import type { Logger } from "../src/shared/log.js";
 import { isVotable } from "../src/shared/store/results.js";
@@ -13,8 +13,9 @@ import type { jobOutputs } from "./job-outputs.js";
 const MISSING_PERMISSIONS = RESTJSONErrorCodes.MissingPermissions;
 
 /**
- * Posts the message under a finished result: for a comparison, the next-token chart and the vote buttons;
- * for every result, the button that shows the exact prompts. Its id is saved into the job.
+ * Posts the message under a finished result: for a comparison, the next-token chart and the vote buttons
+ * (none where a member pressed Stop: the footer says why); for every result, the button that shows the exact
+ * prompts. Its id is saved into the job.
  */
 export async function postFooter(
   job: Job<GenerationJob, GenerationResult>,
@@ -22,14 +23,21 @@ export async function postFooter(
   outputs: ReturnType<typeof jobOutputs>,
   deps: { engine: Engine; scheduler: MessageScheduler },
   log: Logger,
+  results: ReadonlyMap<Side, SideResult> = new Map(),
 ): Promise<void> {
   const sides = outputs.sides.map(({ side }) => side);
-  const chart = await expectations(data, sides, deps.engine).catch((err: unknown) => {
+  const chart = await expectations(data, sides, deps.engine, results).catch((err: unknown) => {
     log.error({ err }, "could not draw the next-token chart");
     return null;
   });
-  const votable = isVotable(data);
-  const view = { votable, blind: data.blind ?? false, expected: chart?.expected ?? null };
+  const stopped = [...results.values()].some((result) => result.stopReason === "aborted");
+  const votable = isVotable(data) && !stopped;
+  const view = {
+    votable,
+    stopped: isVotable(data) && stopped,
+    blind: data.blind ?? false,
+    expected: chart?.expected ?? null,
+  };
   const components = resultButtonRows(data.interactionId, votable, voteNames(data.blind ?? false, sides));
   // Posted under the last side's messages, through the same channel budget as they are.
   const last = outputs.sides.at(-1)?.stream.post;

@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { sampleBinomial, sampleMultinomial } from "../../src/shared/preferences/binomial.js";
 import {
   bootstrap,
+  bootstrapClusters,
   fitBradleyTerry,
   mulberry32,
   playerOf,
   quantile,
-  tallyVotes,
   type Game,
 } from "../../src/shared/preferences/bradley-terry.js";
 import { CATEGORY_LABELS, categorizePrompt, promptCategories } from "../../src/shared/preferences/categories.js";
 import { preferenceRows, toJsonl } from "../../src/shared/preferences/export.js";
 import { EMBED_LIMITS, renderLeaderboard } from "../../src/gateway/render-leaderboard.js";
 import { summarizePreferences } from "../../src/shared/preferences/leaderboard.js";
+import { tallyCells } from "../../src/shared/preferences/tally.js";
 import type { ComparedSide, PromptCategory, VoteChoice, VotedComparison } from "../../src/shared/preferences/types.js";
 
 const BASE = "llama-3.2-1b";
@@ -25,6 +27,11 @@ interface Fixture {
   category?: PromptCategory;
   texts?: [string, string];
   id?: string;
+  /** Default true. */
+  blind?: boolean;
+  /** Indexes (in `votes`) of votes changed after the reveal. */
+  seen?: number[];
+  stopped?: boolean;
 }
 
 /** A comparison between a base and an instruct model, with one vote per listed choice. */
@@ -38,8 +45,9 @@ function comparison(fixture: Fixture): VotedComparison {
     role,
     model: models[role],
     text,
-    stopReason: "endOfTurn",
+    stopReason: fixture.stopped && role === "base" ? "aborted" : "endOfTurn",
   });
+  const voter = (i: number) => `20000000000000${String(i).padStart(4, "0")}`;
   return {
     record: {
       id: fixture.id ?? "cmp-1",
@@ -48,14 +56,13 @@ function comparison(fixture: Fixture): VotedComparison {
       prompt: "What is the capital of France?",
       category: fixture.category ?? "question",
       createdAt: Date.UTC(2025, 0, 2, 3, 4, 5),
-      blind: true,
+      blind: fixture.blind ?? true,
       sampling: { temperature: 0.7, maxTokens: 256, seed: 42 },
       systemPrompt: "You are a helpful assistant.",
       sides: [side("A", aRole, texts[0]), side("B", bRole, texts[1])],
     },
-    votes: Object.fromEntries(
-      fixture.votes.map((choice, i) => [`20000000000000${String(i).padStart(4, "0")}`, choice]),
-    ),
+    votes: Object.fromEntries(fixture.votes.map((choice, i) => [voter(i), choice])),
+    ...(fixture.seen ? { seen: fixture.seen.map(voter) } : {}),
   };
 }
 
@@ -183,26 +190,127 @@ describe("bootstrap", () => {
   });
 });
 
-describe("tallyVotes", () => {
-  it("makes a game of every A, B or tie vote, counts 'both bad' apart, and ignores same-player comparisons", () => {
-    const tally = tallyVotes([
-      comparison({ votes: ["A", "B", "tie", "bothBad", "bothBad"] }),
-      comparison({ votes: [] }),
+describe("tallyCells", () => {
+  it("counts each comparison once per pattern of votes, blind and labelled apart, stopped comparisons left out", () => {
+    const cells = tallyCells([
+      comparison({ id: "c1", votes: ["A", "B", "tie", "bothBad", "bothBad"] }),
+      comparison({ id: "c2", votes: ["A", "B", "tie", "bothBad", "bothBad"] }),
+      comparison({ id: "c3", votes: ["A", "A"], seen: [1] }),
+      comparison({ id: "c4", votes: ["A"], blind: false, aRole: "base" }),
+      comparison({ id: "c5", votes: ["A"], stopped: true }),
+      comparison({ id: "c6", votes: [] }),
     ]);
-    const [instruct, base] = [`${INSTRUCT} (instruct)`, `${BASE} (base)`];
-    expect(tally.games).toEqual([
-      { a: instruct, b: base, score: 1 },
-      { a: instruct, b: base, score: 0 },
-      { a: instruct, b: base, score: 0.5 },
+    const [instruct, base] = [
+      { model: INSTRUCT, role: "instruct" },
+      { model: BASE, role: "base" },
+    ];
+    // The base model's player name sorts first, so it is x; A was the instruct model except in c4.
+    expect(cells).toEqual([
+      {
+        condition: "blind",
+        category: "question",
+        x: base,
+        y: instruct,
+        xWins: 1,
+        yWins: 1,
+        ties: 1,
+        bothBad: 2,
+        comparisons: 2,
+      },
+      {
+        condition: "blind",
+        category: "question",
+        x: base,
+        y: instruct,
+        xWins: 0,
+        yWins: 1,
+        ties: 0,
+        bothBad: 0,
+        comparisons: 1,
+      },
+      {
+        condition: "labelled",
+        category: "question",
+        x: base,
+        y: instruct,
+        xWins: 0,
+        yWins: 1,
+        ties: 0,
+        bothBad: 0,
+        comparisons: 1,
+      },
+      {
+        condition: "labelled",
+        category: "question",
+        x: base,
+        y: instruct,
+        xWins: 1,
+        yWins: 0,
+        ties: 0,
+        bothBad: 0,
+        comparisons: 1,
+      },
     ]);
-    expect(tally).toMatchObject({ bothBad: 2, comparisons: 1, ignored: 0 });
-    expect(playerOf({ label: "A", role: "base", model: "m", text: "", stopReason: "" })).toBe("m (base)");
+    expect(playerOf({ model: "m", role: "base" })).toBe("m (base)");
+  });
+});
+
+describe("binomial and multinomial draws", () => {
+  it.each([
+    [1000, 0.3],
+    [100_000, 0.02],
+    [40, 0.1],
+    [7, 0.9],
+  ])("Binomial(%i, %f) has the right mean and variance", (n, p) => {
+    const random = mulberry32(21);
+    const draws = Array.from({ length: 20_000 }, () => sampleBinomial(n, p, random));
+    const mean = draws.reduce((sum, k) => sum + k, 0) / draws.length;
+    const variance = draws.reduce((sum, k) => sum + (k - mean) ** 2, 0) / (draws.length - 1);
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThanOrEqual(n);
+    expect(draws.every(Number.isInteger)).toBe(true);
+    const sd = Math.sqrt(n * p * (1 - p));
+    expect(Math.abs(mean - n * p)).toBeLessThan((5 * sd) / Math.sqrt(draws.length));
+    expect(variance / (n * p * (1 - p))).toBeGreaterThan(0.93);
+    expect(variance / (n * p * (1 - p))).toBeLessThan(1.07);
   });
 
-  it("ignores votes on a comparison whose two sides are the same player", () => {
-    const same = comparison({ votes: ["A", "B", "bothBad"] });
-    same.record.sides[1] = { ...same.record.sides[0], label: "B" };
-    expect(tallyVotes([same])).toEqual({ games: [], bothBad: 0, ignored: 3, comparisons: 0 });
+  it("puts every item in a cell, in proportion to the weights", () => {
+    const random = mulberry32(2);
+    const totals = new Float64Array(3);
+    for (let i = 0; i < 2000; i++) {
+      const draw = sampleMultinomial(600, [1, 2, 3], random);
+      expect(draw.reduce((sum, k) => sum + k, 0)).toBe(600);
+      draw.forEach((k, cell) => (totals[cell]! += k));
+    }
+    expect(totals[0]! / (2000 * 600)).toBeCloseTo(1 / 6, 2);
+    expect(totals[2]! / (2000 * 600)).toBeCloseTo(3 / 6, 2);
+    expect(sampleMultinomial(5, [0, 0, 4], random)).toEqual(Float64Array.from([0, 0, 5]));
+  });
+});
+
+describe("bootstrap over comparisons", () => {
+  it("gives wider intervals when many votes judged the same few answers than for as many independent votes", () => {
+    // 100 votes, 80 for x: in 100 comparisons of one vote, or in 10 comparisons of 10 votes (8 or 9 vs 7).
+    const independent = bootstrapClusters(
+      [
+        { a: "x", b: "y", aWins: 1, bWins: 0, ties: 0, count: 80 },
+        { a: "x", b: "y", aWins: 0, bWins: 1, ties: 0, count: 20 },
+      ],
+      ["x", "y"],
+    ).get("x")!;
+    const clustered = bootstrapClusters(
+      [
+        { a: "x", b: "y", aWins: 10, bWins: 0, ties: 0, count: 6 },
+        { a: "x", b: "y", aWins: 5, bWins: 5, ties: 0, count: 4 },
+      ],
+      ["x", "y"],
+    ).get("x")!;
+    expect(independent.winRateLow).toBeLessThan(0.8);
+    expect(independent.winRateHigh).toBeGreaterThan(0.8);
+    expect(clustered.winRateHigh - clustered.winRateLow).toBeGreaterThan(
+      1.5 * (independent.winRateHigh - independent.winRateLow),
+    );
   });
 });
 
@@ -217,7 +325,7 @@ describe("summarizePreferences", () => {
 
   it("ranks by rating, with win rates and intervals per model and role, whichever label the model had", () => {
     const summary = summarizePreferences(eightyTwenty(), { bootstrap: 500, seed: 3 });
-    const [first, second] = summary.overall.players;
+    const [first, second] = summary.blind.overall.players;
     expect(first).toMatchObject({ model: INSTRUCT, role: "instruct", games: 100, wins: 80, losses: 20, ties: 0 });
     expect(first!.winRate).toBeCloseTo(0.8, 10);
     expect(first!.winRateLow).toBeGreaterThan(0.5);
@@ -226,7 +334,7 @@ describe("summarizePreferences", () => {
     expect(first!.ratingHigh).toBeGreaterThan(first!.rating);
     expect(second).toMatchObject({ model: BASE, role: "base", wins: 20, losses: 80 });
     expect(first!.rating).toBeGreaterThan(second!.rating);
-    expect(summary.overall.totals).toEqual({
+    expect(summary.blind.overall.totals).toEqual({
       comparisons: 10,
       votes: 100,
       games: 100,
@@ -234,7 +342,7 @@ describe("summarizePreferences", () => {
       bothBadShare: 0,
       ignored: 0,
     });
-    expect(summary).toMatchObject({ bootstrap: 500, seed: 3 });
+    expect(summary).toMatchObject({ bootstrap: 500, categoryBootstrap: 200, seed: 3 });
   });
 
   it("counts ties as half in the win rate, and reports 'both bad' without making it a game", () => {
@@ -242,10 +350,10 @@ describe("summarizePreferences", () => {
       [comparison({ votes: ["A", "A", "tie", "tie", "B", "bothBad", "bothBad", "bothBad"] })],
       { bootstrap: 100 },
     );
-    const [instruct] = summary.overall.players;
+    const [instruct] = summary.blind.overall.players;
     expect(instruct).toMatchObject({ role: "instruct", games: 5, wins: 2, ties: 2, losses: 1 });
     expect(instruct!.winRate).toBeCloseTo(0.6, 10);
-    expect(summary.overall.totals).toMatchObject({ votes: 8, games: 5, bothBad: 3, bothBadShare: 3 / 8 });
+    expect(summary.blind.overall.totals).toMatchObject({ votes: 8, games: 5, bothBad: 3, bothBadShare: 3 / 8 });
   });
 
   it("summarizes each category that has games, by the category stored with the comparison", () => {
@@ -257,11 +365,11 @@ describe("summarizePreferences", () => {
       ],
       { bootstrap: 100 },
     );
-    expect(Object.keys(summary.categories).sort()).toEqual(["code", "creative"]);
-    expect(summary.categories.code!.players[0]).toMatchObject({ role: "instruct", wins: 2, losses: 1 });
-    expect(summary.categories.creative!.players[0]).toMatchObject({ role: "base", wins: 2, losses: 0 });
-    expect(summary.categories.creative!.totals).toMatchObject({ votes: 3, bothBad: 1 });
-    expect(summary.overall.totals).toMatchObject({ comparisons: 3, votes: 7, bothBad: 2 });
+    expect(Object.keys(summary.blind.categories).sort()).toEqual(["code", "creative"]);
+    expect(summary.blind.categories.code!.players[0]).toMatchObject({ role: "instruct", wins: 2, losses: 1 });
+    expect(summary.blind.categories.creative!.players[0]).toMatchObject({ role: "base", wins: 2, losses: 0 });
+    expect(summary.blind.categories.creative!.totals).toMatchObject({ votes: 3, bothBad: 1 });
+    expect(summary.blind.overall.totals).toMatchObject({ comparisons: 3, votes: 7, bothBad: 2 });
   });
 
   it("is deterministic for the same votes and seed", () => {
@@ -293,16 +401,41 @@ describe("renderLeaderboard", () => {
     const summary = summarizePreferences([comparison({ votes, category: "code" })], { bootstrap: 300, seed: 1 });
     const embed = renderLeaderboard(summary, "Test server");
     const description = embed.description!;
-    expect(description).toContain("**25 votes** on **1 comparison** · both bad: 5 (20%)");
+    expect(description).toContain("**Blind votes** · 25 votes on 1 comparison · both bad: 5 (20%)");
     const instruct = description.indexOf("#1 · **llama-3.2-1b-instruct** (instruct) · rating ");
     const base = description.indexOf("#2 · **llama-3.2-1b** (base) · rating ");
     expect(instruct).toBeGreaterThan(0);
     expect(base).toBeGreaterThan(instruct);
     expect(description).toMatch(/win rate 80% \(95% CI \d+–\d+%\) · 20 games: 16 won, 4 lost, 0 tied/);
-    expect(embed.footer?.text).toMatch(/Bradley-Terry.*ties counted as half a win.*95% bootstrap intervals/);
+    expect(embed.footer?.text).toMatch(/Bradley-Terry.*ties as half a win.*95% intervals: bootstrap over comparisons/);
     expect(embed.fields).toHaveLength(1);
-    expect(embed.fields![0]!.name).toBe("Code · 25 votes · both bad 20%");
+    expect(embed.fields![0]!.name).toBe("Code · blind · 25 votes · both bad 20%");
     expect(embed.fields![0]!.value).toMatch(/^#1 · \*\*llama.*win rate 80% \(95% CI/);
+  });
+
+  it("leads with blind votes, shows labelled votes apart, and ranks pairs that never met apart", () => {
+    const other = { base: "gemma-base", instruct: "gemma-it" };
+    const summary = summarizePreferences(
+      [
+        comparison({ id: "b1", votes: ["A", "A", "B"] }),
+        comparison({ id: "l1", votes: ["B", "B"], blind: false }),
+        comparison({ id: "g1", votes: ["A"], models: other }),
+      ],
+      { bootstrap: 100 },
+    );
+    expect(summary.blind.overall.groups.map((group) => group.map((p) => p.player))).toEqual([
+      [`${INSTRUCT} (instruct)`, `${BASE} (base)`],
+      ["gemma-it (instruct)", "gemma-base (base)"],
+    ]);
+    expect(summary.labelled.overall.players[0]).toMatchObject({ role: "base", wins: 2 });
+    const description = renderLeaderboard(summary, "x").description!;
+    const blind = description.indexOf("**Blind votes** · 4 votes on 2 comparisons");
+    const apart = description.indexOf("-# Never compared with the models above, so ranked apart:\n#1 · **gemma-it**");
+    const labelled = description.indexOf("**Labelled votes** · 2 votes on 1 comparison");
+    expect(blind).toBe(0);
+    expect(apart).toBeGreaterThan(blind);
+    expect(labelled).toBeGreaterThan(apart);
+    expect(description.slice(labelled)).toMatch(/#1 · \*\*llama-3\.2-1b\*\* \(base\)/);
   });
 
   it("says so when every vote is 'both bad'", () => {
@@ -342,13 +475,13 @@ describe("renderLeaderboard", () => {
       );
     }
     const summary = summarizePreferences(comparisons, { bootstrap: 50 });
-    expect(summary.overall.players).toHaveLength(40);
-    expect(Object.keys(summary.categories)).toHaveLength(promptCategories.length);
+    expect(summary.blind.overall.players).toHaveLength(40);
+    expect(Object.keys(summary.blind.categories)).toHaveLength(promptCategories.length);
     const embed = renderLeaderboard(summary, "A server with a very long name ".repeat(20));
     expect(embed.title!.length).toBeLessThanOrEqual(EMBED_LIMITS.title);
     expect(embed.description!.length).toBeLessThanOrEqual(EMBED_LIMITS.description);
     expect(embed.description).toContain("#1 · ");
-    expect(embed.description).toMatch(/…and \d+ more$/);
+    expect(embed.description).toMatch(/…and \d+ more\n\n\*\*Labelled votes\*\* · none yet\.$/);
     expect(embed.fields!.length).toBe(promptCategories.length);
     expect(embed.fields!.length).toBeLessThanOrEqual(EMBED_LIMITS.fields);
     for (const field of embed.fields!) {
@@ -394,9 +527,15 @@ describe("categorizePrompt", () => {
 });
 
 describe("preference export", () => {
-  it("makes one row per comparison with a strict A-vs-B majority, the majority side chosen", () => {
+  it("makes one row per comparison with a strict A-vs-B majority, blind and labelled votes apart, none for a stopped one", () => {
     const rows = preferenceRows([
-      comparison({ id: "a-wins", votes: ["A", "A", "B", "tie", "bothBad"], texts: ["Paris.", "Paris is a city"] }),
+      comparison({
+        id: "a-wins",
+        votes: ["A", "A", "B", "tie", "bothBad"],
+        seen: [1],
+        texts: ["Paris.", "Paris is a city"],
+      }),
+      comparison({ id: "stopped", votes: ["A", "A"], stopped: true }),
       comparison({ id: "b-wins", aRole: "base", votes: ["B", "tie", "tie", "tie"], texts: ["Paris is", "Paris."] }),
       comparison({ id: "even", votes: ["A", "B", "tie", "tie", "tie"] }),
       comparison({ id: "only-ties", votes: ["tie", "bothBad"] }),
@@ -414,6 +553,8 @@ describe("preference export", () => {
         rejectedModel: BASE,
         rejectedRole: "base",
         votes: { A: 2, B: 1, tie: 1, bothBad: 1 },
+        blindVotes: { A: 1, B: 1, tie: 1, bothBad: 1 },
+        labelledVotes: { A: 1, B: 0, tie: 0, bothBad: 0 },
         category: "question",
         blind: true,
         guildId: "100000000000000001",

@@ -46,13 +46,23 @@ function statusLine(view: OutputView): string {
       return "-# ✍️ generating…";
     case "done": {
       if (!view.result) return "-# done";
-      const stats = `-# ${statsText(view.result, view.maxTokens, view.stoppedBy)}`;
-      // Blind: the explanation would say which model is which.
-      if (view.blindLabel !== undefined) return stats;
+      // Blind: the token count, the speed, the stop reason and its explanation would each say which model is which.
+      if (view.blindLabel !== undefined) {
+        return view.stoppedBy === undefined
+          ? "-# ✅ done · its stats and why it stopped show to you once you vote"
+          : `-# ⏹️ ${view.stoppedBy} pressed Stop · its stats show to you under **Show the exact prompts**`;
+      }
+      // The limit the side ran with: max_tokens, or less where the model's context had no more room.
+      const capped = view.result.maxTokensCapped;
+      const maxTokens = capped?.maxTokens ?? view.maxTokens;
+      const stats = `-# ${statsText(view.result, maxTokens, view.stoppedBy)}`;
       const dropped = view.result.droppedTurns
         ? `\n-# ✂️ Left out the first ${view.result.droppedTurns} turn${view.result.droppedTurns === 1 ? "" : "s"} of this conversation: they no longer fit in the model's context.`
         : "";
-      return `${stats}\n-# 💡 ${stopExplanation(view.side, view.result, view.maxTokens, view.stoppedBy)}${dropped}`;
+      const cap = capped
+        ? `\n-# ✂️ max_tokens capped to ${capped.maxTokens}: the model's context holds ${capped.contextSize} tokens, and the prompt takes the rest.`
+        : "";
+      return `${stats}\n-# 💡 ${stopExplanation(view.side, view.result, maxTokens, view.stoppedBy)}${dropped}${cap}`;
     }
     case "failed":
       return `⚠️ ${view.failure ?? "This generation failed."}`;

@@ -1,4 +1,15 @@
-import type { ComparedSide, VoteChoice, VotedComparison } from "./types.js";
+import {
+  countGames,
+  gameClusters,
+  indexClusters,
+  resampleGames,
+  type Counts,
+  type Game,
+  type GameCluster,
+} from "./game-clusters.js";
+import type { ComparedSide } from "./types.js";
+
+export type { Game, GameCluster } from "./game-clusters.js";
 
 /*
  * Ratings from votes with the Bradley-Terry model: player i beats player j with probability p_i / (p_i + p_j).
@@ -16,24 +27,6 @@ import type { ComparedSide, VoteChoice, VotedComparison } from "./types.js";
  *   rating = 1000 + 400 * log10(p / geometric mean of all players' p),
  * so 1000 is the average player and 400 points mean 10:1 odds.
  */
-
-/** One game between two different players; `score` is what `a` got: 1 a win, 0.5 a tie, 0 a loss. */
-export interface Game {
-  a: string;
-  b: string;
-  score: 0 | 0.5 | 1;
-}
-
-/** Games and the votes that are not games, from a set of voted comparisons. */
-export interface VoteTally {
-  games: Game[];
-  /** "Both bad" votes (on comparisons between different players). */
-  bothBad: number;
-  /** Votes on comparisons whose two sides are the same player; left out of everything else. */
-  ignored: number;
-  /** Comparisons between different players with at least one vote. */
-  comparisons: number;
-}
 
 /** A rating and win-rate interval for one player. */
 export interface PlayerInterval {
@@ -68,42 +61,8 @@ const PRIOR_GAMES = 1;
 const DEFAULTS = { tolerance: 1e-9, maxIterations: 10_000, samples: 1000, seed: 1, level: 0.95 };
 
 /** The player a side stands for: a model in a role, e.g. `gemma-3-1b (base)`. */
-export function playerOf(side: ComparedSide): string {
+export function playerOf(side: Pick<ComparedSide, "model" | "role">): string {
   return `${side.model} (${side.role})`;
-}
-
-/** The game one vote makes, or null for "both bad" (not a game). */
-export function gameOf(a: string, b: string, choice: VoteChoice): Game | null {
-  switch (choice) {
-    case "A":
-      return { a, b, score: 1 };
-    case "B":
-      return { a, b, score: 0 };
-    case "tie":
-      return { a, b, score: 0.5 };
-    case "bothBad":
-      return null;
-  }
-}
-
-/** Turns every vote into a game between the two sides' players; both-bad votes and same-player votes are counted. */
-export function tallyVotes(comparisons: readonly VotedComparison[]): VoteTally {
-  const tally: VoteTally = { games: [], bothBad: 0, ignored: 0, comparisons: 0 };
-  for (const { record, votes } of comparisons) {
-    const choices = Object.values(votes);
-    const [a, b] = record.sides.map(playerOf) as [string, string];
-    if (a === b) {
-      tally.ignored += choices.length;
-      continue;
-    }
-    if (choices.length > 0) tally.comparisons += 1;
-    for (const choice of choices) {
-      const game = gameOf(a, b, choice);
-      if (game === null) tally.bothBad += 1;
-      else tally.games.push(game);
-    }
-  }
-  return tally;
 }
 
 /** A tiny seeded PRNG (mulberry32): numbers in [0, 1), the same sequence for the same seed. */
@@ -116,66 +75,6 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Games indexed for fitting: the distinct player pairs, and each game as a pair and the first player's points. */
-interface Indexed {
-  players: readonly string[];
-  pairFirst: Int32Array;
-  pairSecond: Int32Array;
-  gamePair: Int32Array;
-  gameScore: Float64Array;
-}
-
-function indexGames(games: readonly Game[], players: readonly string[]): Indexed {
-  const position = new Map(players.map((player, i) => [player, i]));
-  const pairIds = new Map<number, number>();
-  const firsts: number[] = [];
-  const seconds: number[] = [];
-  const gamePair = new Int32Array(games.length);
-  const gameScore = new Float64Array(games.length);
-  games.forEach((game, g) => {
-    const a = position.get(game.a);
-    const b = position.get(game.b);
-    if (a === undefined || b === undefined)
-      throw new Error(`A game names a player not in the list: ${game.a} vs ${game.b}`);
-    if (a === b) throw new Error(`A game between a player and itself: ${game.a}`);
-    const [first, second, score] = a < b ? [a, b, game.score] : [b, a, 1 - game.score];
-    const key = first * players.length + second;
-    let pair = pairIds.get(key);
-    if (pair === undefined) {
-      pair = firsts.length;
-      pairIds.set(key, pair);
-      firsts.push(first);
-      seconds.push(second);
-    }
-    gamePair[g] = pair;
-    gameScore[g] = score;
-  });
-  return { players, pairFirst: Int32Array.from(firsts), pairSecond: Int32Array.from(seconds), gamePair, gameScore };
-}
-
-/** Games per pair and points per player of the whole set, or of a resample drawn with `random`. */
-function countGames(indexed: Indexed, random?: () => number): Counts {
-  const pairGames = new Float64Array(indexed.pairFirst.length);
-  const points = new Float64Array(indexed.players.length);
-  const n = indexed.gamePair.length;
-  for (let k = 0; k < n; k++) {
-    const g = random === undefined ? k : Math.floor(random() * n);
-    const pair = indexed.gamePair[g]!;
-    const score = indexed.gameScore[g]!;
-    pairGames[pair]! += 1;
-    points[indexed.pairFirst[pair]!]! += score;
-    points[indexed.pairSecond[pair]!]! += 1 - score;
-  }
-  return { indexed, pairGames, points };
-}
-
-/** The games of one fit: games per pair and points per player. */
-interface Counts {
-  indexed: Indexed;
-  pairGames: Float64Array;
-  points: Float64Array;
 }
 
 /** One MM step from `strength` into `next` (Hunter's update, then the best common scale); returns the largest change. */
@@ -228,6 +127,7 @@ function fitStrengths(counts: Counts, start: Float64Array | undefined, options: 
   const tolerance = options.tolerance ?? DEFAULTS.tolerance;
   const maxIterations = options.maxIterations ?? DEFAULTS.maxIterations;
   const count = counts.points.length;
+  if (count === 2) return fitPair(counts, start, tolerance, maxIterations);
   let strength = start === undefined ? new Float64Array(count).fill(1) : Float64Array.from(start);
   let first = new Float64Array(count);
   let second = new Float64Array(count);
@@ -257,6 +157,40 @@ function fitStrengths(counts: Counts, start: Float64Array | undefined, options: 
       : [second, first, strength, jumped, landed];
   }
   return strength;
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * The same maximum for exactly two players (one base/instruct pair: the common case), by Newton's method on the two
+ * log-strengths u and v, where the log-posterior is concave:
+ *   f = (W_1 + 1/2) u - ln(1 + e^u) + (W_2 + 1/2) v - ln(1 + e^v) - n ln(e^u + e^v).
+ * A handful of steps instead of the MM iteration's tens: what keeps a bootstrap of a pair cheap.
+ */
+function fitPair(counts: Counts, start: Float64Array | undefined, tolerance: number, maxIterations: number) {
+  const n = counts.pairGames.length === 0 ? 0 : counts.pairGames[0]!;
+  const w1 = counts.points[0]! + PRIOR_POINTS;
+  const w2 = counts.points[1]! + PRIOR_POINTS;
+  let u = start === undefined ? 0 : Math.log(start[0]!);
+  let v = start === undefined ? 0 : Math.log(start[1]!);
+  for (let step = 0; step < maxIterations; step++) {
+    const su = sigmoid(u);
+    const sv = sigmoid(v);
+    const s = sigmoid(u - v);
+    const gu = w1 - PRIOR_GAMES * su - n * s;
+    const gv = w2 - PRIOR_GAMES * sv - n * (1 - s);
+    const shared = n * s * (1 - s);
+    const huu = -PRIOR_GAMES * su * (1 - su) - shared;
+    const hvv = -PRIOR_GAMES * sv * (1 - sv) - shared;
+    const det = huu * hvv - shared * shared;
+    // Newton step: -H^-1 g, each coordinate held within ±2 so that a far start cannot overshoot.
+    const du = Math.max(-2, Math.min(2, -(hvv * gu - shared * gv) / det));
+    const dv = Math.max(-2, Math.min(2, -(huu * gv - shared * gu) / det));
+    u += du;
+    v += dv;
+    if (Math.max(Math.abs(du), Math.abs(dv)) < tolerance) break;
+  }
+  return Float64Array.from([Math.exp(u), Math.exp(v)]);
 }
 
 /**
@@ -303,7 +237,16 @@ export function fitBradleyTerry(
   players: readonly string[],
   options: FitOptions = {},
 ): Map<string, number> {
-  const indexed = indexGames(games, players);
+  return fitClusters(gameClusters(games), players, options);
+}
+
+/** {@link fitBradleyTerry} over clusters of games: the same fit, from counts instead of one entry per game. */
+export function fitClusters(
+  clusters: readonly GameCluster[],
+  players: readonly string[],
+  options: FitOptions = {},
+): Map<string, number> {
+  const indexed = indexClusters(clusters, players);
   const ratings = toRatings(fitStrengths(countGames(indexed), undefined, options));
   return new Map(players.map((player, i) => [player, ratings[i]!]));
 }
@@ -328,10 +271,24 @@ export function bootstrap(
   players: readonly string[],
   options: BootstrapOptions = {},
 ): Map<string, PlayerInterval> {
+  return bootstrapClusters(gameClusters(games), players, options);
+}
+
+/**
+ * {@link bootstrap} that resamples whole clusters, then the games within them (a two-stage bootstrap, see
+ * `resampleGames`). With one cluster per comparison, its intervals account for several members having judged the
+ * same two answers; with one game per cluster it is the plain bootstrap. Each resample costs a few binomial draws
+ * per distinct cluster, whatever the number of games.
+ */
+export function bootstrapClusters(
+  clusters: readonly GameCluster[],
+  players: readonly string[],
+  options: BootstrapOptions = {},
+): Map<string, PlayerInterval> {
   const samples = options.samples ?? DEFAULTS.samples;
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`samples must be a positive integer: ${samples}`);
   const level = options.level ?? DEFAULTS.level;
-  const indexed = indexGames(games, players);
+  const indexed = indexClusters(clusters, players);
   const count = players.length;
   const full = countGames(indexed);
   const start = fitStrengths(full, undefined, options);
@@ -339,8 +296,8 @@ export function bootstrap(
   const ratings: number[][] = players.map(() => []);
   const winRates: number[][] = players.map(() => []);
   const playerGames = new Float64Array(count);
-  for (let sample = 0; sample < samples && games.length > 0; sample++) {
-    const resample = countGames(indexed, random);
+  for (let sample = 0; sample < samples && indexed.clusterCount.length > 0; sample++) {
+    const resample = resampleGames(indexed, random);
     const { pairGames, points } = resample;
     const rating = toRatings(fitStrengths(resample, start, options));
     playerGames.fill(0);

@@ -1,3 +1,4 @@
+import { conditionOf, isStopped } from "./tally.js";
 import type { ComparedSide, ComparisonRecord, PromptCategory, VotedComparison } from "./types.js";
 
 /** How members voted on one comparison. */
@@ -24,7 +25,12 @@ export interface PreferenceRow {
     chosenRole: ComparedSide["role"];
     rejectedModel: string;
     rejectedRole: ComparedSide["role"];
+    /** Every vote: `blindVotes` plus `labelledVotes`. */
     votes: VoteCounts;
+    /** Votes cast without knowing which model wrote which (a blind comparison, before its reveal). */
+    blindVotes: VoteCounts;
+    /** Votes cast knowing it (a labelled comparison, or a blind one changed after the reveal): biased by the label. */
+    labelledVotes: VoteCounts;
     category: PromptCategory;
     blind: boolean;
     guildId: string | null;
@@ -35,22 +41,34 @@ export interface PreferenceRow {
   };
 }
 
-/** Counts a comparison's votes by choice. */
-export function countVotes(votes: VotedComparison["votes"]): VoteCounts {
+/** Counts a comparison's votes by choice, all of them or only the blind or the labelled ones. */
+export function countVotes(
+  comparison: Pick<VotedComparison, "votes" | "seen"> & { record: Pick<ComparisonRecord, "blind"> },
+  condition?: "blind" | "labelled",
+): VoteCounts {
   const counts: VoteCounts = { A: 0, B: 0, tie: 0, bothBad: 0 };
-  for (const choice of Object.values(votes)) counts[choice] += 1;
+  const seen = comparison.seen ?? [];
+  for (const [userId, choice] of Object.entries(comparison.votes)) {
+    if (condition === undefined || conditionOf(comparison.record.blind, seen.includes(userId)) === condition) {
+      counts[choice] += 1;
+    }
+  }
   return counts;
 }
 
 /**
- * One row per comparison where more members voted for one side than for the other (A votes vs B votes; "tie" and
- * "both bad" votes are not preferences and only show in `metadata.votes`). Comparisons with as many A as B votes
- * (none included), and those whose two texts are identical, make no row. Rows keep the order of `comparisons`.
+ * One row per comparison where more members voted for one side than for the other (A votes vs B votes, blind and
+ * labelled together; "tie" and "both bad" votes are not preferences and only show in `metadata.votes`). The blind and
+ * labelled votes are in the metadata apart, so a reader can keep only rows decided blind. Comparisons with as many A
+ * as B votes (none included), stopped ones (a cut-off answer is no fair test), and those whose two texts are
+ * identical make no row. Rows keep the order of `comparisons`.
  */
 export function preferenceRows(comparisons: readonly VotedComparison[]): PreferenceRow[] {
   const rows: PreferenceRow[] = [];
-  for (const { record, votes } of comparisons) {
-    const counts = countVotes(votes);
+  for (const comparison of comparisons) {
+    const { record } = comparison;
+    if (isStopped(record)) continue;
+    const counts = countVotes(comparison);
     if (counts.A === counts.B) continue;
     const [chosen, rejected] = counts.A > counts.B ? record.sides : [record.sides[1], record.sides[0]];
     if (chosen.text === rejected.text) continue;
@@ -65,6 +83,8 @@ export function preferenceRows(comparisons: readonly VotedComparison[]): Prefere
         rejectedModel: rejected.model,
         rejectedRole: rejected.role,
         votes: counts,
+        blindVotes: countVotes(comparison, "blind"),
+        labelledVotes: countVotes(comparison, "labelled"),
         category: record.category,
         blind: record.blind,
         guildId: record.guildId,
@@ -75,6 +95,19 @@ export function preferenceRows(comparisons: readonly VotedComparison[]): Prefere
     });
   }
   return rows;
+}
+
+/** How many votes the exportable comparisons (stopped ones left out) hold, blind and labelled apart. */
+export function voteTotals(comparisons: readonly VotedComparison[]): { blind: number; labelled: number } {
+  const totals = { blind: 0, labelled: 0 };
+  for (const comparison of comparisons) {
+    if (isStopped(comparison.record)) continue;
+    for (const condition of ["blind", "labelled"] as const) {
+      const counts = countVotes(comparison, condition);
+      totals[condition] += counts.A + counts.B + counts.tie + counts.bothBad;
+    }
+  }
+  return totals;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ComparisonRecord {
 export interface VotedComparison {
   record: ComparisonRecord;
   votes: Readonly<Record<string, VoteChoice>>;
+  /** Members whose vote on a blind comparison was changed after they saw which model was which: labelled votes. */
+  seen?: readonly string[];
 }
 
 /** What kind of prompt a comparison was, for per-category results. */

@@ -10,8 +10,10 @@ import {
   type StopReason,
 } from "../jobs.js";
 import { categorizePrompt } from "../preferences/categories.js";
-import { votesKey } from "./votes.js";
+import { decodeVote } from "../preferences/tally.js";
 import type { ComparisonRecord, PromptCategory, VoteChoice, VotedComparison } from "../preferences/types.js";
+import { keys } from "./keys.js";
+import { DEFAULT_RETENTION, longestRetention, resultExpiry, voteExpiry, type Retention } from "./retention.js";
 
 /** One finished side as stored: enough to show its exact prompt, explain it, and use it as preference data. */
 export interface StoredSide {
@@ -24,6 +26,9 @@ export interface StoredSide {
   stopSequence?: string;
   input: PromptSeen | null;
   droppedTurns?: number;
+  /** Generation time and time to first token (absent in results stored before they were kept). */
+  durationMs?: number;
+  timeToFirstTokenMs?: number | null;
 }
 
 /** A finished job, written by the worker that finished it. */
@@ -48,16 +53,26 @@ export interface ResultRecord {
   sides: Partial<Record<Side, StoredSide>>;
 }
 
-/** How long results other than comparisons are kept (comparisons are preference data: kept until deleted). */
-const RESULT_TTL_SECONDS = 30 * 24 * 3600;
-
-const resultKey = (prefix: string, id: string) => `${prefix}:result:${id}`;
-const comparisonsKey = (prefix: string, guildId: string | null) => `${prefix}:comparisons:${guildId ?? "dm"}`;
-const allComparisonsKey = (prefix: string) => `${prefix}:comparisons`;
-
+const resultKey = keys.result;
 /** Whether a job's result is a comparison members can vote on: a /compare pair. */
 export function isVotable(job: Pick<GenerationJob, "kind" | "mode">): boolean {
   return job.kind === "compare" && (job.mode ?? "pair") === "pair";
+}
+
+/** Whether a member pressed Stop on a result (a side ended "aborted"). */
+export function wasStopped(record: Pick<ResultRecord, "sides">): boolean {
+  return Object.values(record.sides).some((side) => side.stopReason === "aborted");
+}
+
+/** Why members may not vote on a result, or null when they may: a /compare pair that ran to its end, still kept. */
+export function voteRefusal(
+  record: ResultRecord,
+  retention: Retention = DEFAULT_RETENTION,
+  now = Date.now(),
+): "notComparison" | "stopped" | "tooOld" | null {
+  if (!isVotable(record)) return "notComparison";
+  if (wasStopped(record)) return "stopped";
+  return voteExpiry(record.createdAt, retention) <= now ? "tooOld" : null;
 }
 
 /** Builds the record of a finished job. */
@@ -88,15 +103,32 @@ export function resultRecord(
   };
 }
 
-/** Stores a result; a votable comparison is also indexed (per guild and overall) and kept without expiry. */
-export async function saveResult(redis: Redis, prefix: string, record: ResultRecord): Promise<void> {
+/**
+ * Stores a result until `retention.resultMs` after it was asked for (a vote keeps a comparison longer), and files it
+ * under its guild and its requester (for /forget-me and the admins' purge) and, for a comparison members may vote
+ * on, under the votable comparisons. Expired entries leave the indexes as new ones arrive.
+ */
+export async function saveResult(
+  redis: Redis,
+  prefix: string,
+  record: ResultRecord,
+  retention: Retention = DEFAULT_RETENTION,
+  now = Date.now(),
+): Promise<void> {
+  const expireAt = resultExpiry(record.createdAt, retention);
+  if (expireAt <= now) return;
+  // Clocks differ between machines: an index outlives its latest entry, whoever wrote it.
+  const indexUntil = Math.max(now + longestRetention(retention), expireAt);
   const multi = redis.multi();
-  if (isVotable(record)) {
-    multi.set(resultKey(prefix, record.id), JSON.stringify(record));
-    multi.zadd(comparisonsKey(prefix, record.guildId), record.createdAt, record.id);
-    multi.zadd(allComparisonsKey(prefix), record.createdAt, record.id);
-  } else {
-    multi.set(resultKey(prefix, record.id), JSON.stringify(record), "EX", RESULT_TTL_SECONDS);
+  multi.set(resultKey(prefix, record.id), JSON.stringify(record), "PXAT", expireAt);
+  const indexes = [keys.guildResults(prefix, record.guildId), keys.userResults(prefix, record.requestedBy)];
+  if (isVotable(record) && !wasStopped(record)) {
+    indexes.push(keys.guildVotable(prefix, record.guildId), keys.allVotable(prefix));
+  }
+  for (const index of indexes) {
+    multi.zremrangebyscore(index, "-inf", now);
+    multi.zadd(index, expireAt, record.id);
+    multi.pexpireat(index, indexUntil);
   }
   await multi.exec();
 }
@@ -135,16 +167,17 @@ export function comparisonOf(record: ResultRecord): ComparisonRecord | null {
 }
 
 /**
- * Every stored comparison with its votes: of one guild (null = direct messages), or of all when `scope` is
- * "all". Read in pages, so a large history does not block Redis.
+ * Every stored comparison members could vote on, with its votes, oldest first: of one guild (null = direct
+ * messages), or of all when `scope` is "all". Read in pages, so a large history does not block Redis.
  */
 export async function loadVotedComparisons(
   redis: Redis,
   prefix: string,
   scope: { guildId: string | null } | "all",
+  now = Date.now(),
 ): Promise<VotedComparison[]> {
-  const index = scope === "all" ? allComparisonsKey(prefix) : comparisonsKey(prefix, scope.guildId);
-  const ids = await redis.zrange(index, 0, -1);
+  const index = scope === "all" ? keys.allVotable(prefix) : keys.guildVotable(prefix, scope.guildId);
+  const ids = await redis.zrangebyscore(index, `(${now}`, "+inf");
   const out: VotedComparison[] = [];
   const PAGE = 200;
   for (let start = 0; start < ids.length; start += PAGE) {
@@ -152,15 +185,23 @@ export async function loadVotedComparisons(
     const pipeline = redis.pipeline();
     for (const id of page) {
       pipeline.get(resultKey(prefix, id));
-      pipeline.hgetall(votesKey(prefix, id));
+      pipeline.hgetall(keys.votes(prefix, id));
     }
     const replies = (await pipeline.exec()) ?? [];
     for (let i = 0; i < page.length; i++) {
       const raw = replies[2 * i]?.[1] as string | null | undefined;
-      const votes = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, VoteChoice>;
+      const stored = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>;
       const comparison = raw ? comparisonOf(JSON.parse(raw) as ResultRecord) : null;
-      if (comparison) out.push({ record: comparison, votes });
+      if (!comparison) continue;
+      const votes: Record<string, VoteChoice> = {};
+      const seen: string[] = [];
+      for (const [userId, value] of Object.entries(stored)) {
+        const vote = decodeVote(value);
+        votes[userId] = vote.choice;
+        if (vote.seen) seen.push(userId);
+      }
+      out.push({ record: comparison, votes, ...(seen.length > 0 ? { seen } : {}) });
     }
   }
-  return out;
+  return out.sort((a, b) => a.record.createdAt - b.record.createdAt);
 }

@@ -22,13 +22,39 @@ const GONE_AFTER_MS = 3 * HEARTBEAT_MS;
 const seenKey = (prefix: string) => `${prefix}:workers`;
 const infoKey = (prefix: string) => `${prefix}:workers:info`;
 
-/** Records that a worker is alive, with what it has loaded. */
+// Records one worker and forgets the ones that went quiet, in one step, a thousand at a time.
+const ANNOUNCE = `
+if ARGV[2] ~= '' then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+end
+local pruned = 0
+repeat
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4], 'LIMIT', 0, 1000)
+  if #gone > 0 then
+    redis.call('ZREM', KEYS[1], unpack(gone))
+    redis.call('HDEL', KEYS[2], unpack(gone))
+  end
+  pruned = pruned + #gone
+until #gone < 1000
+return pruned
+`;
+
+/**
+ * Records that a worker is alive, with what it has loaded, and forgets the workers not heard from for
+ * three heartbeats: every heartbeat prunes the registry, so it never outgrows the workers alive.
+ */
 export async function announceWorker(redis: Redis, prefix: string, info: WorkerInfo): Promise<void> {
-  await redis
-    .multi()
-    .zadd(seenKey(prefix), info.seenAt, info.name)
-    .hset(infoKey(prefix), info.name, JSON.stringify(info))
-    .exec();
+  await redis.eval(
+    ANNOUNCE,
+    2,
+    seenKey(prefix),
+    infoKey(prefix),
+    info.seenAt,
+    info.name,
+    JSON.stringify(info),
+    info.seenAt - GONE_AFTER_MS,
+  );
 }
 
 /** Removes a worker that is shutting down. */
@@ -38,14 +64,7 @@ export async function retireWorker(redis: Redis, prefix: string, name: string): 
 
 /** The workers heard from recently; forgets the ones that went quiet. */
 export async function onlineWorkers(redis: Redis, prefix: string, now = Date.now()): Promise<WorkerInfo[]> {
-  const gone = await redis.zrangebyscore(seenKey(prefix), "-inf", `(${now - GONE_AFTER_MS}`);
-  if (gone.length > 0) {
-    await redis
-      .multi()
-      .zrem(seenKey(prefix), ...gone)
-      .hdel(infoKey(prefix), ...gone)
-      .exec();
-  }
+  await redis.eval(ANNOUNCE, 2, seenKey(prefix), infoKey(prefix), now, "", "", now - GONE_AFTER_MS);
   const names = await redis.zrange(seenKey(prefix), 0, -1);
   if (names.length === 0) return [];
   const raw = await redis.hmget(infoKey(prefix), ...names);
