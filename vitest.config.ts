@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
+    // Discord's rules, checked after every test that ran a fake Discord.
+    setupFiles: ["test/support/discord-rules.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

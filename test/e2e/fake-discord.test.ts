@@ -389,8 +389,43 @@ describe("fake Discord with the real discord.js client", () => {
     await thread.send("sending unarchives an unlocked thread");
     expect(fake.channel(thread.id)?.archived).toBe(false);
     fake.lockThread(thread.id);
-    expect((await apiError(thread.send("locked"))).code).toBe(50013);
+    expect((await apiError(thread.send("locked"))).code).toBe(160005);
   });
+  it("keeps Discord's other limits: slowmode, the active-thread cap, closed DMs, and a latency setting", async () => {
+    const { fake, client, channel, guild } = await harness({ maxActiveThreads: 1 });
+    const text = (await client.channels.fetch(channel.id)) as TextChannel;
+    // Slowmode binds bots without Manage Messages: the second send within it is a 429 with code 20016.
+    fake.setSlowmode(channel.id, 30);
+    await text.send("one");
+    const rest = new REST({ api: fake.apiUrl, rejectOnRateLimit: () => true }).setToken(fake.token);
+    await expect(rest.post(Routes.channelMessages(channel.id), { body: { content: "two" } })).rejects.toMatchObject({
+      timeToReset: expect.any(Number) as number,
+    });
+    const hit = fake.rateLimitHits.at(-1);
+    expect(hit).toMatchObject({ bucket: "code:20016", global: false });
+    expect(hit?.retryAfter).toBeGreaterThan(25);
+    fake.setSlowmode(channel.id, 0);
+
+    // One active thread at most here: the next is 400 160006.
+    const starter = await text.send("thread one");
+    await starter.startThread({ name: "first" });
+    const other = await text.send("thread two");
+    expect((await apiError(other.startThread({ name: "second" }))).code).toBe(160006);
+
+    // A member whose DMs are closed to the bot: 403 50007.
+    const user = fake.createUser({ username: "private" });
+    const dm = fake.createDmChannel(user.id, { closed: true });
+    expect((await apiError(rest.post(Routes.channelMessages(dm.id), { body: { content: "hi" } }))).code).toBe(50007);
+
+    // Latency: every answer comes that much later.
+    fake.setLatency(200);
+    const started = Date.now();
+    await rest.get(Routes.channel(channel.id));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    fake.setLatency(0);
+    expect(guild.id).toBeTruthy();
+  });
+
   it("stores files sent to a channel and a thread, with bytes, type and PNG size", async () => {
     const { fake, client, channel } = await harness();
     const general = client.channels.cache.get(channel.id) as TextChannel;

@@ -49,10 +49,11 @@ async function startMidStream(): Promise<{ parent: FakeChannel; thread: FakeChan
   return { parent, thread, jobId: job.id ?? "" };
 }
 
-async function expectStoppedWithoutRetry(jobId: string) {
+/** The job failed for good, at once, saying which refusal of Discord's (the gateway tells the member from it). */
+async function expectStoppedWithoutRetry(jobId: string, refusal: RegExp) {
   const started = Date.now();
   const job = await queue.getJob(jobId);
-  await expect(job?.waitUntilFinished(events, 10_000)).rejects.toThrow(/Discord refused an edit/);
+  await expect(job?.waitUntilFinished(events, 10_000)).rejects.toThrow(refusal);
   expect(await queue.getJobState(jobId)).toBe("failed");
   // Started once, never retried.
   expect(bot.logs.records().filter((r) => r.jobId === jobId && r.msg === "generation started")).toHaveLength(1);
@@ -75,20 +76,30 @@ async function expectStoppedWithoutRetry(jobId: string) {
 describe("the thread goes away mid-stream", () => {
   it("deleted: generation stops, no retry, logged with context", async () => {
     const { thread, jobId } = await startMidStream();
+    fake.rules.expectError({ status: 404, code: 10003, times: "any" });
     fake.deleteChannel(thread.id);
-    await expectStoppedWithoutRetry(jobId);
+    await expectStoppedWithoutRetry(jobId, /^discord 404\/10003: /);
   });
 
   it("archived and locked: the same", async () => {
     const { thread, jobId } = await startMidStream();
+    fake.rules.expectError({ status: 400, code: 50083, times: "any" });
     fake.archiveThread(thread.id, { locked: true });
-    await expectStoppedWithoutRetry(jobId);
+    await expectStoppedWithoutRetry(jobId, /^discord 400\/50083: /);
+  });
+
+  it("locked but not archived: new messages are refused (160005), and the job stops the same way", async () => {
+    const { thread, jobId } = await startMidStream();
+    fake.rules.expectError({ status: 403, code: 160005, times: "any" });
+    fake.lockThread(thread.id);
+    await expectStoppedWithoutRetry(jobId, /^discord 403\/160005: /);
   });
 
   it("the bot's permission removed: the same", async () => {
     const { parent, jobId } = await startMidStream();
+    fake.rules.expectError({ status: 403, code: 50013, times: "any" });
     fake.setBotPermissions(parent.id, Permission.ViewChannel);
-    await expectStoppedWithoutRetry(jobId);
+    await expectStoppedWithoutRetry(jobId, /^discord 403\/50013: /);
   });
 });
 

@@ -83,7 +83,7 @@ export function assertThreadWritable(ctx: FakeContext, channel: ChannelRecord, m
   }
   if (t.locked && !canManage) {
     if (t.archived || mode === "interaction-send") throw errors.archivedThread();
-    throw errors.missingPermissions();
+    throw errors.threadLocked();
   }
   if (t.archived) {
     if (ctx.options.archivedThreadSend === "reject") throw errors.archivedThread();
@@ -102,6 +102,7 @@ export function assertCanPost(ctx: FakeContext, channel: ChannelRecord, check: P
   const nonText: readonly number[] = [ChannelType.GuildForum, ChannelType.GuildMedia, ChannelType.GuildCategory];
   if (nonText.includes(channel.type)) throw errors.nonTextChannel();
   const perms = assertCanView(ctx, channel);
+  if (channel.dmClosed) throw errors.cannotMessageUser();
   if (channel.type !== ChannelType.DM) {
     const sendBit = channel.thread ? Permission.SendMessagesInThreads : Permission.SendMessages;
     if (!has(perms, sendBit)) throw errors.missingPermissions();
@@ -109,7 +110,22 @@ export function assertCanPost(ctx: FakeContext, channel: ChannelRecord, check: P
     if (check.replying && !has(perms, Permission.ReadMessageHistory)) throw errors.replyNeedsHistory();
   }
   assertThreadWritable(ctx, channel, "send");
+  assertSlowmode(ctx, channel, perms);
   return perms;
+}
+
+/**
+ * Slowmode (a channel's or thread's rate_limit_per_user) applies to bots too, unless they may Manage Messages
+ * or Manage Channel(s): a second send within it is a 429 with code 20016.
+ */
+function assertSlowmode(ctx: FakeContext, channel: ChannelRecord, perms: bigint): void {
+  if (channel.rateLimitPerUser <= 0 || channel.type === ChannelType.DM) return;
+  if (has(perms, Permission.ManageMessages) || has(perms, Permission.ManageChannels)) return;
+  const now = Date.now();
+  const last = ctx.state.slowmodeSends.get(channel.id);
+  const wait = last === undefined ? 0 : last + channel.rateLimitPerUser * 1000 - now;
+  if (wait > 0) throw errors.slowmode(Number((wait / 1000).toFixed(3)));
+  ctx.state.slowmodeSends.set(channel.id, now);
 }
 
 export function requireManage(perms: bigint, bit: bigint): void {

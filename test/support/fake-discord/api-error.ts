@@ -24,6 +24,10 @@ export const ErrorCode = {
   InvalidJSON: 50109,
   CannotReplyWithoutReadMessageHistory: 160002,
   ThreadAlreadyCreatedForMessage: 160004,
+  CannotSendMessagesToThisUser: 50007,
+  SlowmodeRateLimit: 20016,
+  ThreadLocked: 160005,
+  MaximumActiveThreads: 160006,
 } as const;
 
 export interface FieldError {
@@ -38,14 +42,17 @@ export class ApiError extends Error {
     readonly code: number,
     message: string,
     readonly errors?: Record<string, unknown>,
+    /** For a 429: seconds to wait. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
 
   body(): Record<string, unknown> {
+    const retry = this.retryAfter === undefined ? {} : { retry_after: this.retryAfter, global: false };
     return this.errors === undefined
-      ? { message: this.message, code: this.code }
-      : { message: this.message, code: this.code, errors: this.errors };
+      ? { message: this.message, code: this.code, ...retry }
+      : { message: this.message, code: this.code, errors: this.errors, ...retry };
   }
 }
 
@@ -112,6 +119,19 @@ export const errors = {
   wrongChannelType: () =>
     new ApiError(400, ErrorCode.CannotExecuteActionOnThisChannelType, "Cannot execute action on this channel type"),
   archivedThread: () => new ApiError(400, ErrorCode.InvalidActionOnArchivedThread, "Thread is archived"),
+  threadLocked: () => new ApiError(403, ErrorCode.ThreadLocked, "Thread is locked"),
+  tooManyThreads: () => new ApiError(400, ErrorCode.MaximumActiveThreads, "Maximum number of active threads reached"),
+  cannotMessageUser: () =>
+    new ApiError(403, ErrorCode.CannotSendMessagesToThisUser, "Cannot send messages to this user"),
+  /** A send within the channel's slowmode: a 429 with Discord's slowmode code and how long to wait. */
+  slowmode: (retryAfter: number) =>
+    new ApiError(
+      429,
+      ErrorCode.SlowmodeRateLimit,
+      "This action cannot be performed due to slowmode rate limit.",
+      undefined,
+      retryAfter,
+    ),
   threadExists: () =>
     new ApiError(400, ErrorCode.ThreadAlreadyCreatedForMessage, "A thread has already been created for this message"),
   notAuthor: () =>

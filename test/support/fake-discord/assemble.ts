@@ -34,6 +34,8 @@ function resolveOptions(o: FakeDiscordOptions): ResolvedOptions {
     botUsername: o.botUsername ?? "fake-bot",
     attachmentSizeLimit: o.attachmentSizeLimit ?? 10 * 1024 * 1024,
     uploadRequestLimit: o.uploadRequestLimit ?? 25 * 1024 * 1024,
+    maxActiveThreads: o.maxActiveThreads ?? 1000,
+    latencyMs: o.latencyMs ?? 0,
   };
 }
 

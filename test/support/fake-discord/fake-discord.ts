@@ -1,3 +1,4 @@
+import { DiscordRules, liveFakes } from "./rules.js";
 import type { Server } from "node:http";
 import { botPermissionsIn } from "./access.js";
 import { assemble, settle } from "./assemble.js";
@@ -57,6 +58,7 @@ import { waitFor, type WaitForOptions } from "./wait-for.js";
  * @discordjs/rest talk to, enforcing Discord's documented rules. Start with {@link FakeDiscord.start}.
  */
 export class FakeDiscord {
+  private rulesCheck: DiscordRules | undefined;
   /** Base for `rest.api` / DISCORD_API_URL, e.g. "http://127.0.0.1:PORT/api" (clients append /v10). */
   readonly apiUrl: string;
   /** What GET /gateway/bot returns. */
@@ -70,7 +72,8 @@ export class FakeDiscord {
   private readonly limiter: RateLimiter;
   private readonly faults: ActiveFault[];
   private readonly synthesizedCommandIds = new Map<string, string>();
-  private closed = false;
+  /** Whether close() has run. */
+  closed = false;
 
   private constructor(
     private readonly server: Server,
@@ -94,7 +97,15 @@ export class FakeDiscord {
   /** Starts the HTTP + WebSocket server on 127.0.0.1 with an ephemeral port. */
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
     const { server, port } = await listen();
-    return new FakeDiscord(server, port, options);
+    const fake = new FakeDiscord(server, port, options);
+    liveFakes.add(fake);
+    return fake;
+  }
+
+  /** Discord's rules, checked after every end-to-end test (test/support/discord-rules.ts). */
+  get rules(): DiscordRules {
+    this.rulesCheck ??= new DiscordRules(this.ctx.state);
+    return this.rulesCheck;
   }
 
   // ---- logs (live arrays) ----
@@ -163,8 +174,27 @@ export class FakeDiscord {
   }
 
   /** The bot's DM channel with a user (created if needed). */
-  createDmChannel(userId: string): FakeChannel {
-    return toFakeChannel(this.ctx, dmChannelFor(this.ctx, userId));
+  createDmChannel(userId: string, options: { closed?: boolean } = {}): FakeChannel {
+    const channel = dmChannelFor(this.ctx, userId);
+    // A user who does not accept messages from the bot: it may still answer their interactions there.
+    if (options.closed !== undefined) channel.dmClosed = options.closed;
+    return toFakeChannel(this.ctx, channel);
+  }
+
+  /** Sets a channel's or thread's slowmode (rate_limit_per_user), in seconds. */
+  setSlowmode(channelId: string, seconds: number): void {
+    this.requireChannel(channelId).rateLimitPerUser = seconds;
+    this.ctx.state.changed();
+  }
+
+  /** Caps the active (unarchived) threads a guild may have from now on; one more is 400 160006. */
+  setMaxActiveThreads(count: number): void {
+    this.ctx.options.maxActiveThreads = count;
+  }
+
+  /** Delays every REST response by `ms` from now on, as a distant or slow Discord would. */
+  setLatency(ms: number): void {
+    this.ctx.options.latencyMs = ms;
   }
 
   /** A message written by a human user (dispatches MESSAGE_CREATE to sessions with the intent). */
@@ -193,6 +223,13 @@ export class FakeDiscord {
 
   invokeModalSubmit(input: InvokeModalSubmitInput): Promise<InvokedInteraction> {
     return settle(() => invokeModalSubmit(this.ctx, input));
+  }
+
+  /** Delivers an interaction's INTERACTION_CREATE again, as Discord may after a gateway resume. */
+  redeliverInteraction(id: string): void {
+    const record = this.ctx.state.interactions.get(id);
+    if (!record) throw new Error(`fake discord: unknown interaction ${id}`);
+    this.ctx.gateway.dispatch("INTERACTION_CREATE", record.payload, { guildId: record.guildId, intent: null });
   }
 
   /** What the bot did with an interaction. Throws for unknown ids. */

@@ -122,6 +122,14 @@ export async function handleRequest(deps: PipelineDeps, req: IncomingMessage, re
         at: Date.now(),
       });
     }
+    const latency = deps.ctx.options.latencyMs;
+    if (latency > 0) {
+      setTimeout(() => {
+        send(res, status, body, headers);
+        state.changed();
+      }, latency);
+      return;
+    }
     send(res, status, body, headers);
     state.changed();
   };
@@ -212,6 +220,22 @@ export async function handleRequest(deps: PipelineDeps, req: IncomingMessage, re
     if (lateMs > 0) await sleep(lateMs);
     finish(result.status, result.body);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 429) {
+      // A rate limit a route handler decides (slowmode): counted with the others.
+      const retryAfter = error.retryAfter ?? 1;
+      headers = { "retry-after": String(Math.ceil(retryAfter)), "x-ratelimit-scope": "user" };
+      state.rateLimitHits.push({
+        method,
+        path,
+        route: record.route ?? path,
+        bucket: `code:${error.code}`,
+        majorParameter: "",
+        retryAfter,
+        global: false,
+        at: Date.now(),
+      });
+      return finish(429, error.body());
+    }
     if (error instanceof ApiError) return finish(error.status, error.body());
     finish(500, {
       message: "500: Internal Server Error",

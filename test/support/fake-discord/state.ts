@@ -27,6 +27,8 @@ export class FakeState extends EventEmitter {
   readonly interactions = new Map<string, InteractionRecord>();
   readonly interactionsByToken = new Map<string, InteractionRecord>();
   readonly commands = new Map<string, CommandRecord>();
+  /** channel id -> when the bot last sent there (slowmode). */
+  readonly slowmodeSends = new Map<string, number>();
 
   readonly errors: ErrorRecord[] = [];
   readonly rateLimitHits: RateLimitHit[] = [];

@@ -41,6 +41,13 @@ export function validateThreadBody(
 
 /** Stores a new thread under `parent` (the creator joins it) and dispatches THREAD_CREATE. */
 export function createThreadRecord(ctx: FakeContext, parent: ChannelRecord, spec: ThreadSpec): ChannelRecord {
+  if (parent.guildId !== null) {
+    let active = 0;
+    for (const c of ctx.state.channels.values()) {
+      if (c.guildId === parent.guildId && c.thread && !c.thread.archived && !c.deleted) active += 1;
+    }
+    if (active >= ctx.options.maxActiveThreads) throw errors.tooManyThreads();
+  }
   const now = isoTime(Date.now());
   const thread: ChannelRecord = {
     id: spec.id ?? nextSnowflake(),

@@ -48,6 +48,10 @@ export interface FakeDiscordOptions {
   attachmentSizeLimit?: number | undefined;
   /** Largest total upload of one request, in bytes (Discord: 25 MiB). Larger gets 413 40005. */
   uploadRequestLimit?: number | undefined;
+  /** Active (unarchived) threads a guild may have; one more is 400 160006 (Discord: 1000). */
+  maxActiveThreads?: number | undefined;
+  /** Added to every REST response, as a distant or slow Discord would (default 0; see setLatency). */
+  latencyMs?: number | undefined;
 }
 
 export interface ResolvedOptions {
@@ -62,6 +66,8 @@ export interface ResolvedOptions {
   botUsername: string;
   attachmentSizeLimit: number;
   uploadRequestLimit: number;
+  maxActiveThreads: number;
+  latencyMs: number;
 }
 
 export interface UserRecord {
@@ -127,6 +133,8 @@ export interface ChannelRecord {
   recipientIds: string[];
   thread: ThreadMeta | null;
   deleted: boolean;
+  /** A DM whose user does not accept messages from the bot: sends are 403 50007. */
+  dmClosed?: boolean;
 }
 
 /** A file stored on a message (uploaded as `files[n]`, described by `attachments[]` in payload_json). */
