@@ -10,6 +10,7 @@ import {
   type Side,
 } from "../src/shared/jobs.js";
 import { FEW_SHOT_STOP, fewShotPrompt } from "./engine/few-shot.js";
+import { CHART_TOKENS } from "./output/next-token-chart.js";
 import type { SideRun } from "./engine/generate-side.js";
 import type { EngineInfo } from "./engine/engine.js";
 
@@ -78,6 +79,12 @@ export function jobOutputs(
     saveFooter: (id: string) => save("footer", [id]),
     /** Every message id the job uses now. */
     messageIds: () => Object.values(outputs).flatMap((ids) => ids ?? []),
+    /** Keeps what each side had generated in the job, for a Stop pressed before the retry. */
+    savePartial: (partial: NonNullable<GenerationJob["partial"]>) => {
+      const next = { ...data, target: { ...data.target, outputs: { ...outputs } }, partial };
+      saving = saving.then(() => job.updateData(next)).catch(onSaveError);
+      return saving;
+    },
     /** Resolves once every id write has reached Redis (or failed). */
     saved: () => saving,
   };
@@ -88,22 +95,28 @@ export function modelPrompt(data: GenerationJob): string {
   return data.fewShot ? fewShotPrompt(data.prompt) : data.prompt;
 }
 
-/** What one side is given: the raw text (few-shot scaffolded) or the user's message with the conversation so far. */
+/**
+ * What one side is given: the raw text (few-shot scaffolded) or the user's message with the conversation so far;
+ * for a comparison, also the next tokens its chart shows.
+ */
 export function sideRun(
   data: GenerationJob,
   side: Side,
-): Pick<SideRun, "prompt" | "sampling" | "history" | "omittedTurns" | "stopSequences"> {
+): Pick<SideRun, "prompt" | "sampling" | "history" | "omittedTurns" | "stopSequences" | "nextTokens"> {
+  const chart = data.kind === "compare" ? { nextTokens: CHART_TOKENS } : {};
   if (isTemplated(side)) {
     return {
       prompt: data.prompt,
       sampling: data.sampling,
       history: data.history ?? [],
       ...(data.omittedTurns ? { omittedTurns: data.omittedTurns } : {}),
+      ...chart,
     };
   }
   return {
     prompt: modelPrompt(data),
     sampling: data.sampling,
     ...(data.fewShot ? { stopSequences: [FEW_SHOT_STOP] } : {}),
+    ...chart,
   };
 }

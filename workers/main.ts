@@ -9,7 +9,8 @@ import { jobIdFor, QUEUE_NAME, type GenerationJob, type GenerationResult } from 
 import { releaseLease } from "../src/shared/store/limits.js";
 import { listenForStops, stoppedBefore } from "../src/shared/store/stop-requests.js";
 import { Engine } from "./engine/engine.js";
-import { resolveModel } from "./engine/resolve-model.js";
+import { checkBackend, llamaGpuOption, requireGpu } from "./engine/gpu.js";
+import { resolveModelPair } from "./engine/resolve-model-pair.js";
 import type { Logger } from "../src/shared/log.js";
 import { countRateLimits } from "../src/shared/ops/count-rate-limits.js";
 import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/shared/ops/metrics.js";
@@ -17,6 +18,7 @@ import { startOpsServer, type OpsServer } from "../src/shared/ops/ops-server.js"
 import { connectRedis, pingRedis } from "../src/shared/redis.js";
 import { runService } from "../src/shared/run-main.js";
 import { startHeartbeat } from "../src/shared/store/worker-registry.js";
+import { watchLease } from "./lease-watch.js";
 import { createProcessor, reportLostJob, stopReason } from "./process-job.js";
 
 /**
@@ -42,35 +44,38 @@ export interface GenerationWorker {
 }
 
 export interface WorkerOptions {
-  /** Base URL for `hf:` downloads. Defaults to node-llama-cpp's (Hugging Face, or `HF_ENDPOINT`). */
+  /** Base URL for `hf:` downloads. Defaults to `HF_ENDPOINT`, else Hugging Face. */
   huggingFaceEndpoint?: string;
 }
 
-/** Resolves (downloading if needed) both models and loads them. */
+/**
+ * Checks that the GPU `LLAMA_GPU` names can be used (refusing before any download otherwise), resolves both
+ * models at once (downloading and verifying them if needed), and loads them.
+ */
 async function loadEngine(config: Config, log: Logger, options: WorkerOptions): Promise<Engine> {
-  const resolve = (spec: string) =>
-    resolveModel(spec, {
-      directory: config.models.dir,
-      ...(options.huggingFaceEndpoint ? { huggingFaceEndpoint: options.huggingFaceEndpoint } : {}),
-      onProgress: (p) => {
-        const percent = p.totalBytes > 0 ? Math.floor((100 * p.downloadedBytes) / p.totalBytes) : null;
-        log.info(
-          { model: p.spec, percent, downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes },
-          "downloading model",
-        );
-      },
-    });
-  const basePath = await resolve(config.models.base);
-  const instructPath = await resolve(config.models.instruct);
+  await requireGpu(config.worker.gpu, log);
+  const { basePath, instructPath } = await resolveModelPair(config.models, {
+    directory: config.models.dir,
+    huggingFaceEndpoint: options.huggingFaceEndpoint ?? config.models.hfEndpoint,
+    token: config.models.hfToken,
+    log,
+  });
   const engine = await Engine.load({
     basePath,
     instructPath,
     sequences: config.worker.concurrency,
     threads: config.worker.threads,
     systemPrompt: config.models.systemPrompt,
+    gpu: llamaGpuOption(config.worker.gpu),
     onLlamaLog: (level, message) => log.warn({ llamaLevel: level }, message.trim()),
   });
-  log.info(engine.info, "models loaded");
+  try {
+    await checkBackend(config.worker.gpu, engine.info.backend, log);
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  log.info({ ...engine.info, threads: engine.threads }, "models loaded");
   return engine;
 }
 
@@ -99,16 +104,20 @@ async function consume(
       guildId: job.target.guildId,
       requestId: jobIdFor(job.interactionId),
     });
+  // A job's lock is renewed every half lock: stop writing before it could expire without this worker knowing.
+  const lease = watchLease(connection, { everyMs: 500, limitMs: LOCKS.lockDuration / 2 - 1_000 });
   const deps = {
     engine,
     scheduler,
     log,
     metrics,
     release,
+    lease,
     stoppedBefore: (jobId: string) => stoppedBefore(connection, config.redis.prefix, jobId),
     redis: connection,
     prefix: config.redis.prefix,
     systemPrompt: config.models.systemPrompt,
+    retention: config.retention,
   };
   // Shown on each job as processedBy: which machine and process ran it.
   const name = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -143,7 +152,7 @@ async function consume(
     },
     (err) => log.warn({ err }, "could not announce this worker"),
   );
-  return { worker, scheduler, unlisten, retire };
+  return { worker, scheduler, unlisten, retire, lease };
 }
 
 /**
@@ -181,7 +190,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
     connection.disconnect();
     throw error;
   }
-  const { worker, scheduler, unlisten, retire } = running;
+  const { worker, scheduler, unlisten, retire, lease } = running;
   const loaded = engine;
   return {
     worker,
@@ -197,6 +206,7 @@ export async function startWorker(config: Config, log: Logger, options: WorkerOp
       await worker.close();
       clearTimeout(grace);
       scheduler.close();
+      lease.close();
       await unlisten();
       await loaded.dispose();
       await connection.quit().catch(() => connection.disconnect());

@@ -1,22 +1,18 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
-import { DiscordAPIError } from "discord.js";
+import { DiscordAPIError, RESTJSONErrorCodes } from "discord.js";
 import type { Redis } from "ioredis";
 import type { MessageScheduler } from "./output/message-scheduler.js";
 import { internalErrorText, newErrorId } from "../src/shared/errors.js";
-import {
-  modelOf,
-  parseJob,
-  type GenerationJob,
-  type GenerationResult,
-  type Side,
-  type SideResult,
-} from "../src/shared/jobs.js";
+import { parseJob, type GenerationJob, type GenerationResult, type Side, type SideResult } from "../src/shared/jobs.js";
 import type { Engine } from "./engine/engine.js";
 import type { Logger } from "../src/shared/log.js";
 import type { WorkerMetrics } from "../src/shared/ops/metrics.js";
-import { appendTurn } from "../src/shared/store/conversations.js";
-import { resultRecord, saveResult, type StoredSide } from "../src/shared/store/results.js";
-import { postFooter } from "./footer.js";
+import type { Retention } from "../src/shared/store/retention.js";
+import { abortable, barrier } from "./async-gates.js";
+import { finishJob, observeSide } from "./finish-job.js";
+import { LostLease, type LeaseWatch } from "./lease-watch.js";
+import { runSides } from "./run-sides.js";
+import { discordRefusalReason, failureText } from "../src/shared/job-failure.js";
 import { jobOutputs, sideRun } from "./job-outputs.js";
 
 export interface ProcessorDeps {
@@ -28,10 +24,14 @@ export interface ProcessorDeps {
   release: (job: GenerationJob) => Promise<void>;
   /** Who pressed Stop on a job before any worker started it, if anyone. */
   stoppedBefore: (jobId: string) => Promise<string | null>;
+  /** Whether this worker can still vouch for its jobs' locks (Redis in reach). */
+  lease: LeaseWatch;
   /** Where results, conversations and votes are kept. */
   redis: Redis;
   prefix: string;
   systemPrompt: string;
+  /** How long results and conversations are kept; defaults to the documented defaults. */
+  retention?: Retention;
 }
 
 /** The reason BullMQ's cancel carries when a member pressed Stop: `stop:<who>`. */
@@ -49,19 +49,25 @@ function isPermanentDiscordError(error: unknown): boolean {
   return error instanceof DiscordAPIError && error.status >= 400 && error.status < 500 && error.status !== 429;
 }
 
-/** The place to write is gone or closed to the bot: deleted, archived, locked, or a permission removed. */
+/**
+ * The place to write is gone or closed to the bot: deleted, archived, locked, a permission removed, a DM closed.
+ * (One message deleted is not: the others can still say what happened.)
+ */
 function isPlaceGone(error: unknown): boolean {
-  return error instanceof DiscordAPIError && (error.status === 403 || error.status === 404 || error.code === 50083);
+  if (!(error instanceof DiscordAPIError)) return false;
+  if (error.code === RESTJSONErrorCodes.UnknownMessage) return false;
+  return error.status === 403 || error.status === 404 || error.code === 50083 || error.code === 160005;
 }
 
 /**
  * The worker's job handler: generates every side of a job at once on the resident models, streams
  * each into its messages, and finishes with the full text and stats. On the last failed attempt the
  * messages say so, with an error id that matches the log. Cancelled by BullMQ (shutdown past its grace
- * period), the job is handed back to the queue for another worker, which edits the same messages.
+ * period), or cut off from Redis for longer than the job's lock is safe, the job goes back to the queue for
+ * another worker, which edits the same messages.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  const { engine, scheduler, log: rootLog, metrics, release, stoppedBefore } = deps;
+  const { engine, scheduler, log: rootLog, metrics, release, stoppedBefore, lease } = deps;
   return async (
     job: Job<GenerationJob, GenerationResult>,
     token?: string,
@@ -83,9 +89,13 @@ export function createProcessor(deps: ProcessorDeps) {
       channelId: data.target.channelId,
       attempt,
     });
-    // `abort` ends the attempt (shutdown, Discord refusing); `stop` ends the generation (a member pressed Stop).
+    // `abort` ends the attempt (shutdown, Redis out of reach, Discord refusing); `stop` ends the generation
+    // (a member pressed Stop).
     const abort = new AbortController();
     const stop = new AbortController();
+    const leaseSignal = lease.signal();
+    const onLeaseLost = () => abort.abort(leaseSignal.reason);
+    leaseSignal.addEventListener("abort", onLeaseLost, { once: true });
     let stoppedBy = (await stoppedBefore(job.id ?? "").catch(() => null)) ?? undefined;
     if (stoppedBy !== undefined) stop.abort();
     signal?.addEventListener(
@@ -106,40 +116,48 @@ export function createProcessor(deps: ProcessorDeps) {
       onError: (error) => abort.abort(error),
       onSaveError: (err) => log.warn({ err }, "could not record a message id in the job"),
     });
+    // What each side had generated when this attempt ended: an attempt that fails keeps it in the job.
+    const progress = new Map<Side, { text: string; tokens: number }>();
+    const allGenerated = barrier(outputs.sides.length);
 
     const wait = Date.now() - data.createdAt;
     log.info({ wait }, "generation started");
     metrics.jobWait.observe(wait / 1000);
     metrics.activeGenerations.inc();
     try {
-      // One side per model at a time: a job never holds more than one sequence of a context, so the
-      // worker's concurrency (= sequences per context) always fits, the matrix's four sides included.
-      const byModel = new Map<string, typeof outputs.sides>();
-      for (const output of outputs.sides) {
-        byModel.set(modelOf(output.side), [...(byModel.get(modelOf(output.side)) ?? []), output]);
-      }
-      const results: [Side, SideResult][] = [];
-      await Promise.all(
-        [...byModel.values()].map(async (group) => {
-          for (const { side, stream } of group) {
-            try {
-              const result = await engine.generate(side, {
-                ...sideRun(data, side),
-                signal: AbortSignal.any([abort.signal, stop.signal]),
-                onText: (text) => stream.update(text),
-              });
-              if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
-              await abortable(stream.finish(result, stoppedBy), abort.signal);
-              observeSide(metrics, side, result);
-              results.push([side, result]);
-            } catch (error) {
-              abort.abort(error);
-              throw error;
-            }
-          }
-        }),
-      );
-      await finishJob(job, data, new Map(results), outputs, deps, log);
+      const results =
+        stoppedBy !== undefined && data.partial !== undefined
+          ? // Stopped while an earlier attempt's failure waited to be tried again: its text is the answer.
+            await Promise.all(
+              outputs.sides.map(async ({ side, stream }) => {
+                const result = partialResult(data.partial?.[side]);
+                await abortable(stream.finish(result, stoppedBy), abort.signal);
+                return [side, result] as [Side, SideResult];
+              }),
+            )
+          : await runSides(
+              outputs.sides,
+              async ({ side, stream }) => {
+                const result = await engine.generate(side, {
+                  ...sideRun(data, side),
+                  signal: AbortSignal.any([abort.signal, stop.signal]),
+                  onText: (text, tokens) => {
+                    progress.set(side, { text, tokens });
+                    stream.update(text);
+                  },
+                });
+                if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
+                // Blind: both sides end together and alike, so which one stopped first says nothing.
+                if (data.blind) await abortable(allGenerated.arrive(), abort.signal);
+                await abortable(stream.finish(result, stoppedBy), abort.signal);
+                observeSide(metrics, side, result);
+                return result;
+              },
+              abort,
+            );
+      if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
+      // Nothing of it must land once this worker has lost its hold on the job (another may finish it).
+      await abortable(finishJob(job, data, new Map(results), outputs, deps, log, abort.signal), abort.signal);
       const stats = Object.fromEntries(
         results.map(([side, r]) => [
           side,
@@ -155,15 +173,24 @@ export function createProcessor(deps: ProcessorDeps) {
       return Object.fromEntries(results);
     } catch (error) {
       const cause: unknown = abort.signal.reason ?? error;
+      const permanent = isPermanentDiscordError(cause);
+      const last = permanent || attempt >= (job.opts.attempts ?? 1);
+      // Unless this attempt's failure is the answer's last word, nothing more goes to Discord from it.
+      const handBack = (cause instanceof HandBack || cause instanceof LostLease) && token !== undefined;
+      if (handBack || !last) for (const { stream } of outputs.sides) stream.drop();
       await outputs.saved();
-      if (cause instanceof HandBack && token) {
-        log.info("worker shutting down: job handed back to the queue");
+      if (handBack) {
+        if (cause instanceof LostLease) {
+          log.warn({ err: cause }, "Redis out of reach for longer than the job's lock is safe: stopped writing");
+        } else {
+          log.info("worker shutting down: job handed back to the queue");
+        }
         metrics.jobs.inc({ outcome: "handed_back" });
-        await job.moveToWait(token);
+        // Where another worker has taken the job over meanwhile, it is no longer ours to move.
+        await job.moveToWait(token).catch((err: unknown) => log.warn({ err }, "the job is no longer this worker's"));
         throw new WaitingError();
       }
-      const permanent = isPermanentDiscordError(cause);
-      if (permanent || attempt >= (job.opts.attempts ?? 1)) {
+      if (last) {
         const errorId = newErrorId();
         log.error({ err: cause, errorId, permanent }, "generation failed");
         metrics.jobs.inc({ outcome: "failed" });
@@ -173,18 +200,38 @@ export function createProcessor(deps: ProcessorDeps) {
         if (isPlaceGone(cause)) {
           scheduler.discard(data.target.channelId);
         } else {
-          await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
+          const notice =
+            permanent && cause instanceof DiscordAPIError
+              ? `${failureText({ kind: "discord", status: cause.status, code: Number(cause.code) }, data.target.guildId === null)} (error id \`${errorId}\`)`
+              : internalErrorText(errorId);
+          await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(notice)));
         }
       } else {
         log.warn({ err: cause }, "generation attempt failed; it will be retried");
         metrics.jobs.inc({ outcome: "retrying" });
+        await outputs.savePartial(Object.fromEntries(progress));
       }
-      throw permanent ? new UnrecoverableError(`Discord refused an edit: ${(cause as Error).message}`) : cause;
+      if (permanent && cause instanceof DiscordAPIError) {
+        throw new UnrecoverableError(discordRefusalReason(cause.status, cause.code, cause.message));
+      }
+      throw cause;
     } finally {
+      leaseSignal.removeEventListener("abort", onLeaseLost);
       metrics.activeGenerations.dec();
       // Whatever this attempt has not finished is not sent any more (a retry starts over on the same messages).
       for (const { stream } of outputs.sides) stream.drop();
     }
+  };
+}
+
+/** A side as an earlier attempt left it, finished because a member pressed Stop. */
+function partialResult(partial: { text: string; tokens: number } | undefined): SideResult {
+  return {
+    text: partial?.text ?? "",
+    tokens: partial?.tokens ?? 0,
+    stopReason: "aborted",
+    timeToFirstTokenMs: null,
+    durationMs: 0,
   };
 }
 
@@ -212,70 +259,4 @@ export async function reportLostJob(
   await release(data).catch(() => {});
   const outputs = jobOutputs(job, data, scheduler, engine.info.models);
   await Promise.allSettled(outputs.sides.map(({ stream }) => stream.fail(internalErrorText(errorId))));
-}
-
-/**
- * After every side has its final text: keeps the result (the exact prompts, the comparison to vote on),
- * adds an /ask exchange to its thread's conversation, and posts the footer (chart and buttons). None of
- * this is worth a retry of the generation: a failure is logged and the answer stands.
- */
-async function finishJob(
-  job: Job<GenerationJob, GenerationResult>,
-  data: GenerationJob,
-  results: ReadonlyMap<Side, SideResult>,
-  outputs: ReturnType<typeof jobOutputs>,
-  deps: ProcessorDeps,
-  log: Logger,
-): Promise<void> {
-  const { engine, redis, prefix, systemPrompt } = deps;
-  const id = job.id ?? "";
-  const stored: Partial<Record<Side, StoredSide>> = {};
-  for (const [side, r] of results) {
-    const role = modelOf(side);
-    stored[side] = {
-      role,
-      model: engine.info.models[role].name,
-      text: r.text,
-      tokens: r.tokens,
-      stopReason: r.stopReason,
-      input: r.input ?? null,
-      ...(r.endToken !== undefined ? { endToken: r.endToken } : {}),
-      ...(r.stopSequence !== undefined ? { stopSequence: r.stopSequence } : {}),
-      ...(r.droppedTurns !== undefined ? { droppedTurns: r.droppedTurns } : {}),
-    };
-  }
-  const record = resultRecord(
-    id,
-    data,
-    outputs.sides.map(({ side }) => side),
-    stored,
-    systemPrompt,
-  );
-  await saveResult(redis, prefix, record).catch((err: unknown) => log.warn({ err }, "could not store the result"));
-  const answer = results.get("instruct")?.text;
-  if (data.kind === "ask" && answer !== undefined) {
-    await appendTurn(redis, prefix, data.target.channelId, { prompt: data.prompt, answer }).catch((err: unknown) =>
-      log.warn({ err }, "could not add the exchange to the conversation"),
-    );
-  }
-  if (outputs.footerId() !== undefined) return;
-  await postFooter(job, data, outputs, deps, log).catch((err: unknown) =>
-    log.warn({ err }, "could not post the chart and buttons under the answer"),
-  );
-}
-
-function observeSide(metrics: WorkerMetrics, side: Side, result: SideResult): void {
-  metrics.generatedTokens.inc({ side }, result.tokens);
-  if (result.timeToFirstTokenMs !== null) metrics.timeToFirstToken.observe({ side }, result.timeToFirstTokenMs / 1000);
-  if (result.durationMs > 0) metrics.tokensPerSecond.observe({ side }, result.tokens / (result.durationMs / 1000));
-}
-
-/** Waits for `work`, or rejects with the signal's reason as soon as it aborts (the work goes on unobserved). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

@@ -1,10 +1,14 @@
 import { z } from "zod";
 import type { Limits } from "./store/limits.js";
+import { DEFAULT_RETENTION_DAYS, retentionFromDays, type Retention } from "./store/retention.js";
 
 /** The default base model: Gemma 3 270M pre-trained, Q8_0 GGUF, ungated. */
 export const DEFAULT_BASE_MODEL = "hf:ggml-org/gemma-3-270m-GGUF/gemma-3-270m-Q8_0.gguf";
 /** The default instruct model: Gemma 3 270M instruction-tuned, the base model's sibling. */
 export const DEFAULT_INSTRUCT_MODEL = "hf:ggml-org/gemma-3-270m-it-GGUF/gemma-3-270m-it-Q8_0.gguf";
+/** Which GPU backend a worker must run on (`LLAMA_GPU`); `auto` takes the best one found, else the CPU. */
+export const GPU_SETTINGS = ["auto", "cuda", "vulkan", "metal", "off"] as const;
+export type GpuSetting = (typeof GPU_SETTINGS)[number];
 /** The system prompt given to the instruct side unless `SYSTEM_PROMPT` says otherwise. */
 export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer concisely.";
 
@@ -28,9 +32,12 @@ const envSchema = z.object({
   BASE_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_BASE_MODEL),
   INSTRUCT_MODEL: withDefault(z.string().min(1, "a GGUF path or an hf: URI"), DEFAULT_INSTRUCT_MODEL),
   MODELS_DIR: withDefault(z.string().min(1, "a directory path"), "./models"),
+  HF_TOKEN: optional(z.string()),
+  HF_ENDPOINT: optional(z.url("an http(s) URL such as https://huggingface.co")),
   WORKER_CONCURRENCY: optional(positiveInt(64)),
   MAX_NEW_TOKENS: withDefault(positiveInt(8192), 256),
   LLAMA_THREADS: optional(positiveInt(256)),
+  LLAMA_GPU: withDefault(z.enum(GPU_SETTINGS, `one of ${GPU_SETTINGS.join(", ")}`), "auto"),
   SYSTEM_PROMPT: withDefault(z.string().min(1).max(4000, "at most 4000 characters"), DEFAULT_SYSTEM_PROMPT),
   USER_COOLDOWN_SECONDS: withDefault(z.coerce.number().min(0, "at least 0").max(3600, "at most 3600"), 5),
   USER_MAX_IN_FLIGHT: withDefault(positiveInt(1000), 2),
@@ -41,6 +48,9 @@ const envSchema = z.object({
     z.coerce.number().int("a whole number").min(0, "at least 0").max(3600, "at most 3600"),
     60,
   ),
+  RESULT_RETENTION_DAYS: withDefault(positiveInt(3650), DEFAULT_RETENTION_DAYS.results),
+  VOTE_RETENTION_DAYS: withDefault(positiveInt(36500), DEFAULT_RETENTION_DAYS.votes),
+  CONVERSATION_RETENTION_DAYS: withDefault(positiveInt(3650), DEFAULT_RETENTION_DAYS.conversations),
   HEALTH_PORT: optional(z.coerce.number().int("a whole number").min(0, "a TCP port").max(65535, "a TCP port")),
   HEALTH_HOST: withDefault(z.string().min(1, "an address to listen on"), "127.0.0.1"),
   LOG_LEVEL: withDefault(
@@ -79,12 +89,18 @@ export interface Config {
     readonly instruct: string;
     readonly dir: string;
     readonly systemPrompt: string;
+    /** Hugging Face token (`HF_TOKEN`); undefined = node-llama-cpp's own lookup (its token file). */
+    readonly hfToken: string | undefined;
+    /** Base URL for `hf:` downloads (`HF_ENDPOINT`); undefined = Hugging Face. */
+    readonly hfEndpoint: string | undefined;
   };
   readonly worker: {
     readonly concurrency: number | undefined;
     readonly maxNewTokens: number;
-    /** CPU threads per context; undefined = node-llama-cpp's choice. */
+    /** CPU threads per context; undefined = the real cores shared by the contexts (workers/engine/choose-threads). */
     readonly threads: number | undefined;
+    /** The GPU backend the worker must run on; `auto` = the best found, else the CPU; `off` = the CPU. */
+    readonly gpu: GpuSetting;
     /** On SIGTERM, how long active jobs may run on before they are handed back to the queue. */
     readonly shutdownGraceMs: number;
   };
@@ -92,6 +108,8 @@ export interface Config {
   readonly limits: Limits;
   /** Channels (threads count as their parent) and roles the bot answers; empty = all. */
   readonly allow: Allowlist;
+  /** How long results, votes and conversations are kept. */
+  readonly retention: Retention;
   /** Health and metrics endpoint; `port` undefined = off. */
   readonly ops: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env["LOG_LEVEL"];
@@ -132,11 +150,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       instruct: e.INSTRUCT_MODEL,
       dir: e.MODELS_DIR,
       systemPrompt: e.SYSTEM_PROMPT,
+      hfToken: e.HF_TOKEN,
+      hfEndpoint: e.HF_ENDPOINT,
     },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       maxNewTokens: e.MAX_NEW_TOKENS,
       threads: e.LLAMA_THREADS,
+      gpu: e.LLAMA_GPU,
       shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     },
     limits: {
@@ -145,6 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       guildMaxInFlight: e.GUILD_MAX_IN_FLIGHT,
     },
     allow: { channelIds: splitIds(e.ALLOWED_CHANNEL_IDS), roleIds: splitIds(e.ALLOWED_ROLE_IDS) },
+    retention: retentionFromDays({
+      results: e.RESULT_RETENTION_DAYS,
+      votes: e.VOTE_RETENTION_DAYS,
+      conversations: e.CONVERSATION_RETENTION_DAYS,
+    }),
     ops: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     logLevel: e.LOG_LEVEL,
   });

@@ -80,6 +80,8 @@ export const generationJobSchema = z.object({
       /** The message under the outputs: the chart, the exact-prompts button and the vote buttons. */
       footer: outputIds.optional(),
     }),
+    /** The request's header (the command's reply, with the Stop button): where it is. */
+    header: z.object({ channelId: snowflake, messageId: snowflake }).optional(),
   }),
   createdAt: z.number().int(),
   /** compare: the usual pair, or the 2x2 matrix of models and templates. Absent = pair. */
@@ -99,6 +101,8 @@ export const generationJobSchema = z.object({
     .optional(),
   /** ask: how many turns before `history` were already left out (too long to carry). */
   omittedTurns: z.number().int().min(0).optional(),
+  /** What each side had generated when the last attempt failed (shown if a member stops the retry). */
+  partial: z.partialRecord(z.enum(sides), z.object({ text: z.string(), tokens: z.number().int().min(0) })).optional(),
 });
 /** An earlier exchange of a conversation: what the member asked and what the instruct model answered. */
 export interface Turn {
@@ -124,6 +128,12 @@ export interface SideResult {
   input?: PromptSeen;
   /** ask: earlier turns of the conversation left out because they no longer fit the context. */
   droppedTurns?: number;
+  /** The likeliest next tokens right after the input (temperature 1, nothing cut off), when the run asked for them. */
+  nextTokens?: { text: string; probability: number }[];
+  /** Tokens the model evaluated for this side: the input once, then each generated token. */
+  evaluatedTokens?: number;
+  /** `max_tokens` lowered because the input left less room in the model's context: what it ran with. */
+  maxTokensCapped?: { maxTokens: number; contextSize: number };
 }
 
 /** The exact input of one side. */
@@ -135,6 +145,16 @@ export interface PromptSeen {
   specialTokens: { text: string; count: number }[];
   /** Whether it went through a chat template, and which. */
   template: string | null;
+  /**
+   * The input in order: each special token (put there by the chat template or the tokenizer) on its own, and the
+   * plain text between them. Joined, they make `text`. Absent from results stored before it existed.
+   */
+  parts?: { text: string; special: boolean }[];
+  /**
+   * Plain text in the input that reads like a special token, e.g. a member typing "<|im_start|>": the model saw those
+   * characters, not the token. Absent from results stored before it existed.
+   */
+  lookAlikes?: { text: string; count: number }[];
 }
 export type StopReason = "endOfTurn" | "tokenLimit" | "stopSequence" | "aborted";
 export type GenerationResult = Partial<Record<Side, SideResult>>;
@@ -149,12 +169,16 @@ export function parseJob(data: unknown): GenerationJob {
   return generationJobSchema.parse(data);
 }
 
+/** The most failed jobs the queue keeps (the oldest go first), besides keeping none longer than 7 days. */
+export const FAILED_JOBS_KEPT = 2_000;
+
 /** Retry and retention policy for generation jobs. */
 export const jobOptions: JobsOptions = {
   attempts: 3,
   backoff: { type: "exponential", delay: 2_000 },
   removeOnComplete: { age: 24 * 3600, count: 5_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
+  // Failed jobs hold prompts and errors: kept for a week to look into, and never more than a few thousand.
+  removeOnFail: { age: 7 * 24 * 3600, count: FAILED_JOBS_KEPT },
 };
 
 /** Opens the generation queue on a connection. */

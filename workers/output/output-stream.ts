@@ -55,7 +55,9 @@ export class OutputStream {
 
   /** Shows the text generated so far. */
   update(text: string): void {
-    this.view = { ...this.view, phase: "generating", text };
+    // A side that has ended (finished, failed) shows nothing more of a generation still winding down.
+    if (this.view.phase !== "generating") return;
+    this.view = { ...this.view, text };
     this.post.changed();
   }
 
