@@ -8,6 +8,7 @@ import type { Config } from "../shared/config.js";
 import type { GenerationQueue } from "../shared/jobs.js";
 import type { Logger } from "../shared/log.js";
 import type { GatewayMetrics } from "../shared/ops/metrics.js";
+import type { RequestEndings } from "./request-endings.js";
 
 /** What a command's `execute` gets besides the interaction. */
 export interface CommandContext {
@@ -17,6 +18,8 @@ export interface CommandContext {
   queue: GenerationQueue;
   log: Logger;
   metrics: GatewayMetrics;
+  /** Updates a request's header when its job ends. */
+  endings: RequestEndings;
 }
 
 /** A slash command: its definition and what it does. */

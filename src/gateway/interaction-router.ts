@@ -1,5 +1,11 @@
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from "discord.js";
-import { claimInteraction } from "./claim-interaction.js";
+import {
+  DiscordAPIError,
+  MessageFlags,
+  RESTJSONErrorCodes,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+} from "discord.js";
 import type { Command, CommandContext } from "./command.js";
 import { stopButtonTarget } from "./stop-button.js";
 import { internalErrorText, newErrorId, UserError } from "../shared/errors.js";
@@ -12,7 +18,8 @@ type Handled = ChatInputCommandInteraction | ButtonInteraction;
 /**
  * Routes slash commands and the Stop button, and makes sure each interaction ends in an answer: a user
  * error reaches the user (ephemeral where still possible), anything else is logged with an error id the
- * user sees. A replayed interaction is ignored.
+ * user sees. A replayed interaction is ignored: Discord refuses its acknowledgement, and every handler
+ * acknowledges before it changes anything.
  */
 export async function routeInteraction(
   interaction: Interaction,
@@ -46,17 +53,20 @@ export async function routeInteraction(
     return;
   }
   const log = context.log.child({ interactionId: interaction.id, userId: interaction.user.id, command: name });
-  if (!(await claimInteraction(context.redis, context.config.redis.prefix, interaction.id))) {
-    // Already answered (Discord replays an interaction after a gateway resume): answering again would
-    // fail with 40060 and must not touch the first answer.
+  const duplicate = () => {
+    // Discord already has an answer to this interaction (a replay after a gateway resume, or a second
+    // gateway): acknowledging it failed, and nothing else was touched.
     log.info("interaction seen before; ignored");
     context.metrics.interactions.inc({ command: name, outcome: "duplicate" });
-    return;
-  }
+  };
   try {
     await run({ ...context, log });
     context.metrics.interactions.inc({ command: name, outcome: "handled" });
   } catch (error) {
+    if (isAlreadyAnswered(error)) {
+      duplicate();
+      return;
+    }
     let text: string;
     if (error instanceof UserError) {
       text = error.message;
@@ -69,10 +79,16 @@ export async function routeInteraction(
       context.metrics.interactions.inc({ command: name, outcome: "failed" });
       context.metrics.errors.inc({ kind: "command" });
     }
-    await tellUser(interaction, text).catch((replyError: unknown) =>
-      log.error({ err: replyError }, "could not tell the user about a failure"),
-    );
+    await tellUser(interaction, text).catch((replyError: unknown) => {
+      if (isAlreadyAnswered(replyError)) duplicate();
+      else log.error({ err: replyError }, "could not tell the user about a failure");
+    });
   }
+}
+
+/** Discord refused an acknowledgement because the interaction already has one (40060). */
+function isAlreadyAnswered(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged;
 }
 
 /** Answers where the answer belongs: the command's own reply, else an ephemeral message. */
@@ -80,7 +96,8 @@ async function tellUser(interaction: Handled, text: string): Promise<void> {
   const safe = { allowedMentions: { parse: [] } };
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, ...safe });
-  } else if (interaction.isChatInputCommand()) {
+  } else if (interaction.isChatInputCommand() || interaction.ephemeral === true) {
+    // The command's own reply, or a button's private "thinking…" (deferReply): that answer becomes the text.
     await interaction.editReply({ content: text, embeds: [], components: [], ...safe });
   } else {
     await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, ...safe });

@@ -10,6 +10,7 @@ import { countRateLimits } from "../shared/ops/count-rate-limits.js";
 import { startOpsServer } from "../shared/ops/ops-server.js";
 import { connectRedis, pingRedis } from "../shared/redis.js";
 import { registerCommands } from "./register-commands.js";
+import { watchRequestEndings } from "./request-endings.js";
 import { runService } from "../shared/run-main.js";
 
 /** The gateway's default share of Discord's global 50 requests/s: per request a thread and a header edit. */
@@ -58,7 +59,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
           registry,
         );
   if (ops) log.info({ port: ops.port }, "health and metrics endpoint listening");
-  const context = { config, queue, log, metrics, redis: connection };
+  const endings = watchRequestEndings({ config, queue, client, log });
+  const context = { config, queue, log, metrics, redis: connection, endings };
   client.on(Events.InteractionCreate, (interaction) => void routeInteraction(interaction, commands, context));
   client.on(Events.Error, (err) => log.error({ err }, "discord client error"));
   client.on(Events.ShardDisconnect, (event, shardId) =>
@@ -71,6 +73,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   } catch (error) {
     await ops?.close();
     await client.destroy();
+    await endings.close();
     await queue.close();
     connection.disconnect();
     throw error;
@@ -87,6 +90,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
     async close() {
       await ops?.close();
       await client.destroy();
+      await endings.close();
       await queue.close();
       await connection.quit().catch(() => connection.disconnect());
       log.info("gateway closed");

@@ -1,5 +1,11 @@
 import { randomInt } from "node:crypto";
-import { ChannelType, DiscordAPIError, Routes, type ChatInputCommandInteraction } from "discord.js";
+import {
+  ChannelType,
+  DiscordAPIError,
+  PermissionFlagsBits,
+  Routes,
+  type ChatInputCommandInteraction,
+} from "discord.js";
 import type { CommandContext } from "./command.js";
 import { choosePlacement, type Placement } from "./placement.js";
 import { oneLine } from "../shared/labels.js";
@@ -20,10 +26,10 @@ import { loadConversation } from "../shared/store/conversations.js";
 import { acquireLease, limitText, releaseLease } from "../shared/store/limits.js";
 import { checkAllowlist } from "./allowlist.js";
 import { modelDisplayName } from "./model-name.js";
-import { ZodError } from "zod";
-import { newErrorId, UserError } from "../shared/errors.js";
+import { UserError } from "../shared/errors.js";
 import { parseRequest, type GenerationRequest } from "./request-options.js";
 import { withTimeout } from "../shared/with-timeout.js";
+import { NOT_QUEUED, redisCall } from "./redis-call.js";
 
 /**
  * The whole of a generation command: validate, acknowledge, header, thread (or in place), enqueue.
@@ -33,8 +39,9 @@ export async function submitGeneration(
   interaction: ChatInputCommandInteraction,
   kind: JobKind,
   promptName: string,
-  { config, queue, log, metrics, redis }: CommandContext,
+  context: CommandContext,
 ): Promise<void> {
+  const { config, log, redis } = context;
   const request = parseRequest(readGenerationOptions(interaction, promptName), {
     maxNewTokens: config.worker.maxNewTokens,
   });
@@ -59,19 +66,33 @@ export async function submitGeneration(
   });
 
   const lease = { userId: interaction.user.id, guildId: interaction.guildId, requestId: jobIdFor(interaction.id) };
-  const verdict = await acquireLease(redis, config.redis.prefix, config.limits, lease).catch((error: unknown) => {
-    // Redis is unreachable: the queue call below tells the user; limits cannot apply to nothing.
+  // The one Redis call before the acknowledgement, bounded well inside Discord's 3 s, so that a refusal is
+  // private. Where Redis is slow or down, limits cannot apply: the queue calls after it tell the member.
+  const verdict = await withTimeout(
+    acquireLease(redis, config.redis.prefix, config.limits, lease),
+    LEASE_TIMEOUT_MS,
+    "limits",
+  ).catch((error: unknown) => {
     log.warn({ err: error }, "limits unavailable");
-    return { ok: true } as const;
+    return { ok: true, held: false } as const;
   });
   if (!verdict.ok) throw new UserError(limitText(verdict, config.limits));
   try {
-    await queueRequest(interaction, kind, request, variant, placement, { config, queue, log, metrics, redis });
+    await queueRequest(interaction, kind, request, variant, placement, context);
   } catch (error) {
-    await releaseLease(redis, config.redis.prefix, lease).catch(() => {});
+    // A lease this request already held belongs to its first delivery, still waiting or generating. Given back
+    // in the background: the member's answer does not wait for a Redis that may be the trouble.
+    if (!verdict.held) {
+      releaseLease(redis, config.redis.prefix, lease).catch((err: unknown) =>
+        log.warn({ err }, "could not give back the in-flight lease"),
+      );
+    }
     throw error;
   }
 }
+
+/** How long the limits may take before the acknowledgement; past it, the request goes on without them. */
+const LEASE_TIMEOUT_MS = 300;
 
 /** Acknowledges, writes the header, opens the thread (or not) and enqueues the job. */
 async function queueRequest(
@@ -80,7 +101,7 @@ async function queueRequest(
   request: GenerationRequest,
   variant: RequestVariant,
   initialPlacement: Placement,
-  { config, queue, log, metrics, redis }: CommandContext,
+  { config, queue, log, metrics, redis, endings }: CommandContext,
 ): Promise<void> {
   let placement = initialPlacement;
   await interaction.deferReply();
@@ -90,7 +111,7 @@ async function queueRequest(
   const conversation =
     kind === "ask" && placement.mode === "inPlace" && placement.why === "inThread"
       ? boundConversation(
-          await queueCall(
+          await redisCall(
             () => loadConversation(redis, config.redis.prefix, interaction.channelId),
             { log, metrics },
             NOT_QUEUED,
@@ -106,7 +127,7 @@ async function queueRequest(
         : interaction.user.displayName,
     models: { base: modelDisplayName(config.models.base), instruct: modelDisplayName(config.models.instruct) },
     sampling: request.sampling,
-    waiting: await queueCall(() => waitingCount(queue), { log, metrics }, NOT_QUEUED),
+    waiting: await redisCall(() => waitingCount(queue), { log, metrics }, NOT_QUEUED),
     placement,
     matrix: shape.mode === "matrix",
     blind: shape.blind === true,
@@ -120,6 +141,8 @@ async function queueRequest(
     components: [stopButtonRow(interaction.id)],
     allowedMentions: { parse: [] },
   });
+  // From here on the job may end at any time: its header loses the Stop button then.
+  endings.track(interaction);
 
   let channelId = interaction.channelId;
   if (placement.mode === "thread") {
@@ -144,30 +167,78 @@ async function queueRequest(
     }
   }
 
-  await queueCall(
-    () =>
-      enqueue(queue, {
-        v: JOB_VERSION,
-        kind,
-        prompt: request.prompt,
-        sampling: request.sampling,
-        pairId: "default",
-        requestedBy: { userId: interaction.user.id, displayName: header.requester },
-        interactionId: interaction.id,
-        target: { guildId: interaction.guildId, channelId, outputs: {} },
-        createdAt: Date.now(),
-        ...shape,
-        ...(conversation && conversation.history.length > 0
-          ? { history: conversation.history, omittedTurns: conversation.omitted }
-          : {}),
-      }),
-    { log, metrics },
-    MAYBE_QUEUED,
+  const adding = enqueue(queue, {
+    v: JOB_VERSION,
+    kind,
+    prompt: request.prompt,
+    sampling: request.sampling,
+    pairId: "default",
+    requestedBy: { userId: interaction.user.id, displayName: header.requester },
+    interactionId: interaction.id,
+    target: {
+      guildId: interaction.guildId,
+      channelId,
+      outputs: {},
+      header: { channelId: interaction.channelId, messageId: reply.id },
+    },
+    createdAt: Date.now(),
+    ...shape,
+    ...(conversation && conversation.history.length > 0
+      ? { history: conversation.history, omittedTurns: conversation.omitted }
+      : {}),
+  });
+  const thread = channelId === interaction.channelId ? null : channelId;
+  const state: { outcome: "pending" | "queued" | "failed"; toldMaybe: boolean } = {
+    outcome: "pending",
+    toldMaybe: false,
+  };
+  adding.then(
+    () => {
+      state.outcome = "queued";
+    },
+    (error: unknown) => {
+      state.outcome = "failed";
+      // Not queued: close the thread no job will answer in. Where the member was already told it might have
+      // been queued, say now that it was not.
+      if (thread !== null) void closeThread(interaction, thread, log);
+      if (!state.toldMaybe) return;
+      log.warn({ err: error }, "the request was not queued after all");
+      void interaction
+        .editReply({ content: NOT_QUEUED, embeds: [], components: [], allowedMentions: { parse: [] } })
+        .catch((err: unknown) => log.warn({ err }, "could not say that the request was not queued"));
+    },
   );
+  try {
+    await redisCall(() => adding, { log, metrics }, MAYBE_QUEUED);
+  } catch (error) {
+    if (state.outcome !== "failed" && error instanceof UserError) state.toldMaybe = true;
+    else if (error instanceof UserError) throw new UserError(error.message.replace(MAYBE_QUEUED, NOT_QUEUED));
+    throw error;
+  }
   log.info(
     { interactionId: interaction.id, userId: interaction.user.id, kind, channelId, placement: placement.mode },
     "request queued",
   );
+}
+
+/**
+ * Closes a thread no job will answer in: deleted where the bot may (Manage Threads), else renamed and
+ * archived, so nobody waits in it.
+ */
+async function closeThread(interaction: ChatInputCommandInteraction, threadId: string, log: CommandContext["log"]) {
+  const rest = interaction.client.rest;
+  try {
+    if (interaction.appPermissions.has(PermissionFlagsBits.ManageThreads)) {
+      await rest.delete(Routes.channel(threadId));
+    } else {
+      await rest.patch(Routes.channel(threadId), {
+        body: { name: "not queued (see the request above)", archived: true },
+      });
+    }
+    log.info({ threadId }, "closed the thread of a request that was not queued");
+  } catch (err) {
+    log.warn({ err, threadId }, "could not close the thread of a request that was not queued");
+  }
 }
 
 /** The job fields a variant sets: the matrix, a blind comparison in a random order, few-shot. */
@@ -195,31 +266,8 @@ function boundConversation(turns: readonly Turn[]): { history: Turn[]; omitted: 
   return { history, omitted: turns.length - history.length };
 }
 
-/** How long the gateway waits for Redis before answering the user without it. */
-const QUEUE_TIMEOUT_MS = 2_000;
-const NOT_QUEUED = "The request queue is unavailable right now, so nothing was queued. Please try again in a minute.";
 const MAYBE_QUEUED =
   "The request queue did not confirm your request in time. If it went through, the answer will still appear here; if nothing appears, please try again in a minute.";
-
-/**
- * Runs a queue operation; if Redis fails or does not answer in time, logs it and throws a UserError
- * with `failure` and an error id, so the interaction ends with a clear answer instead of hanging.
- */
-async function queueCall<T>(
-  operation: () => Promise<T>,
-  { log, metrics }: Pick<CommandContext, "log" | "metrics">,
-  failure: string,
-): Promise<T> {
-  try {
-    return await withTimeout(operation(), QUEUE_TIMEOUT_MS, "Redis");
-  } catch (error) {
-    if (error instanceof ZodError) throw error; // a bug in the job we built, not the queue
-    const errorId = newErrorId();
-    log.error({ err: error, errorId }, "queue unavailable");
-    metrics.errors.inc({ kind: "queue_unavailable" });
-    throw new UserError(`${failure} (error id \`${errorId}\`)`);
-  }
-}
 
 /** A thread name: the command and the prompt's start, on one line, 1 to 100 characters. */
 export function threadName(kind: JobKind, prompt: string): string {

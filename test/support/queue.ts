@@ -68,3 +68,25 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
+
+/** Resolves when `jobId` emits `event` on the queue's events (subscribe before the event can happen). */
+export function jobEvent(
+  events: QueueEvents,
+  event: "delayed" | "completed" | "failed" | "active" | "waiting",
+  jobId: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      events.off(event, listener);
+      reject(new Error(`job ${jobId}: no "${event}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (args: { jobId: string }) => {
+      if (args.jobId !== jobId) return;
+      clearTimeout(timer);
+      events.off(event, listener);
+      resolve();
+    };
+    events.on(event, listener);
+  });
+}

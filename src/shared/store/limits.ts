@@ -15,12 +15,16 @@ const LEASE_MS = 30 * 60_000;
 
 /** Why a request was refused, and for a cooldown, for how long. */
 export type LimitVerdict =
-  { ok: true } | { ok: false; reason: "cooldown"; retryAfterMs: number } | { ok: false; reason: "user" | "guild" };
+  | { ok: true; /** The request already held its lease (Discord delivered it again). */ held?: boolean }
+  | { ok: false; reason: "cooldown"; retryAfterMs: number }
+  | { ok: false; reason: "user" | "guild" };
 
-// One atomic step: drop expired slots, check cooldown and both caps, then take a slot and start the cooldown.
+// One atomic step: drop expired leases; a request that holds one already keeps it; else check cooldown and both
+// caps, then take a lease and start the cooldown.
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZSCORE', KEYS[2], ARGV[5]) then return {'held', 0} end
 if ARGV[7] == '1' then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now) end
 local wait = redis.call('PTTL', KEYS[1])
 if wait > 0 then return {'cooldown', wait} end
@@ -70,6 +74,7 @@ export async function acquireLease(
     request.guildId === null ? "0" : "1",
   )) as [string, number];
   if (verdict === "ok") return { ok: true };
+  if (verdict === "held") return { ok: true, held: true };
   if (verdict === "cooldown") return { ok: false, reason: "cooldown", retryAfterMs: wait };
   return { ok: false, reason: verdict === "guild" ? "guild" : "user" };
 }
