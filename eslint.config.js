@@ -27,7 +27,18 @@ const layoutZones = [
 const { "import-x/resolver": _legacyResolver, ...typescriptSettings } = importX.flatConfigs.typescript.settings;
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "models/", "coverage/", "bench/results/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "models/",
+      "coverage/",
+      "bench/results/",
+      "bench/.cache/",
+      ".test-artifacts/",
+      ".scratch/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
