@@ -7,17 +7,3 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
-
-/** Resolves for everyone once `count` parties have arrived. */
-export function barrier(count: number): { arrive(): Promise<void> } {
-  let left = count;
-  let release: () => void = () => {};
-  const all = new Promise<void>((resolve) => (release = resolve));
-  return {
-    arrive() {
-      left -= 1;
-      if (left <= 0) release();
-      return all;
-    },
-  };
-}

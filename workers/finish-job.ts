@@ -22,6 +22,8 @@ export async function finishJob(
   deps: ProcessorDeps,
   log: Logger,
   signal: AbortSignal,
+  /** The footer went out with the last side's final edit: no message of its own. */
+  footerPlaced = false,
 ): Promise<void> {
   const { engine, redis, prefix, systemPrompt } = deps;
   const id = job.id ?? "";
@@ -67,7 +69,7 @@ export async function finishJob(
     ).catch((err: unknown) => log.warn({ err }, "could not add the exchange to the conversation"));
   }
   signal.throwIfAborted();
-  if (outputs.footerId() !== undefined) return;
+  if (footerPlaced || outputs.footerId() !== undefined) return;
   await postFooter(job, data, outputs, deps, log, results).catch((err: unknown) =>
     log.warn({ err }, "could not post the chart and buttons under the answer"),
   );

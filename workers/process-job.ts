@@ -8,12 +8,13 @@ import type { Engine } from "./engine/engine.js";
 import type { Logger } from "../src/shared/log.js";
 import type { WorkerMetrics } from "../src/shared/ops/metrics.js";
 import type { Retention } from "../src/shared/store/retention.js";
-import { abortable, barrier } from "./async-gates.js";
+import { abortable } from "./async-gates.js";
+import { AnswerRound } from "./answer-round.js";
 import { finishJob, observeSide } from "./finish-job.js";
 import { LostLease, type LeaseWatch } from "./lease-watch.js";
 import { runSides } from "./run-sides.js";
 import { discordRefusalReason, failureText } from "../src/shared/job-failure.js";
-import { jobOutputs, sideRun } from "./job-outputs.js";
+import { jobOutputs } from "./job-outputs.js";
 
 export interface ProcessorDeps {
   engine: Engine;
@@ -118,7 +119,17 @@ export function createProcessor(deps: ProcessorDeps) {
     });
     // What each side had generated when this attempt ended: an attempt that fails keeps it in the job.
     const progress = new Map<Side, { text: string; tokens: number }>();
-    const allGenerated = barrier(outputs.sides.length);
+    const round = new AnswerRound({
+      job,
+      data,
+      outputs,
+      engine,
+      log,
+      abort,
+      stop: stop.signal,
+      stoppedBy: () => stoppedBy,
+      onProgress: (side, text, tokens) => progress.set(side, { text, tokens }),
+    });
 
     const wait = Date.now() - data.createdAt;
     log.info({ wait }, "generation started");
@@ -135,29 +146,14 @@ export function createProcessor(deps: ProcessorDeps) {
                 return [side, result] as [Side, SideResult];
               }),
             )
-          : await runSides(
-              outputs.sides,
-              async ({ side, stream }) => {
-                const result = await engine.generate(side, {
-                  ...sideRun(data, side),
-                  signal: AbortSignal.any([abort.signal, stop.signal]),
-                  onText: (text, tokens) => {
-                    progress.set(side, { text, tokens });
-                    stream.update(text);
-                  },
-                });
-                if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
-                // Blind: both sides end together and alike, so which one stopped first says nothing.
-                if (data.blind) await abortable(allGenerated.arrive(), abort.signal);
-                await abortable(stream.finish(result, stoppedBy), abort.signal);
-                observeSide(metrics, side, result);
-                return result;
-              },
-              abort,
-            );
+          : await runSides(outputs.sides, (output) => round.run(output), abort);
       if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
       // Nothing of it must land once this worker has lost its hold on the job (another may finish it).
-      await abortable(finishJob(job, data, new Map(results), outputs, deps, log, abort.signal), abort.signal);
+      await abortable(
+        finishJob(job, data, new Map(results), outputs, deps, log, abort.signal, round.footerPlaced),
+        abort.signal,
+      );
+      for (const [side, result] of results) observeSide(metrics, side, result);
       const stats = Object.fromEntries(
         results.map(([side, r]) => [
           side,

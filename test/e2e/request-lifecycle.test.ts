@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobIdFor } from "../../src/shared/jobs.js";
-import { isFooter, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { isAnswer, isFooter, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { type FakeChannel, type FakeDiscord, type FakeMessage, type FakeUser } from "../support/fake-discord/index.js";
 import { jobEvent, openTestQueue, type TestQueue } from "../support/queue.js";
 import { BASE_PATHS, expectedText } from "../support/tiny-models.js";
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const headerOf = (id: string) => fake.interaction(id).originalMessage;
-const answerIn = (thread: string) => fake.messages(thread).filter((m) => !isFooter(m));
+const answerIn = (thread: string) => fake.messages(thread).filter(isAnswer);
 const logged = (jobId: string, msg: string) =>
   bot.logs.records().filter((r) => r.jobId === jobId && r.msg === msg).length;
 

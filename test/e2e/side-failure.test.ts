@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { jobIdFor } from "../../src/shared/jobs.js";
-import { isFooter, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { isAnswer, isFooter, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import type { FakeChannel, FakeDiscord, FakeUser } from "../support/fake-discord/index.js";
 import { BASE_PATHS, SAMPLING_PATH } from "../support/tiny-models.js";
 
@@ -66,7 +66,7 @@ it("when one side fails, the others stop at once, say so, and free their sequenc
   // The header says what happened.
   await fake.waitFor(() => notice.test(fake.interaction(ix.id).originalMessage?.content ?? ""));
   // The next job ran with both models' sequences: two answers, no failure.
-  const answers = fake.messages(nextThread).filter((m) => !isFooter(m));
+  const answers = fake.messages(nextThread).filter(isAnswer);
   expect(answers.map((m) => m.content.split(" · ")[0])).toEqual(["**Base model**", "**Instruct model**"]);
   await fake.waitFor(() =>
     bot.logs.records().some((r) => r.jobId === jobIdFor(next.id) && r.msg === "generation finished"),

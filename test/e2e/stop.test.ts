@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { jobIdFor } from "../../src/shared/jobs.js";
-import { isFooter, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
+import { isAnswer, startTestBot, type RunningBot, type TestBot } from "../support/bot.js";
 import { type FakeDiscord, Permission, type FakeChannel, type FakeUser } from "../support/fake-discord/index.js";
 
 let setup: TestBot;
@@ -94,7 +94,7 @@ describe("the Stop button", () => {
       expect((headerOf(ix.id)?.embeds[0] as { footer?: { text: string } }).footer?.text).toBe("Stopped by mod.");
 
       // Then the whole answer, its stats under the last message and nowhere else.
-      const answer = () => fake.messages(thread).filter((m) => !isFooter(m));
+      const answer = () => fake.messages(thread).filter(isAnswer);
       const last = await fake.waitFor(
         () => {
           const final = answer().at(-1);

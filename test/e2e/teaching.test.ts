@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
+import { isAnswer, isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
 import {
   DEFAULT_BOT_PERMISSIONS,
   Permission,
@@ -215,7 +215,7 @@ describe("teaching features, as a member sees them in Discord", () => {
       temperature0,
       { name: "max_tokens", value: 9 },
     ]);
-    const labels = messages.filter((m) => !isFooter(m)).map((m) => m.content.split(" · ")[0]);
+    const labels = messages.filter(isAnswer).map((m) => m.content.split(" · ")[0]);
     expect(labels).toEqual([
       "**Base model**",
       "**Base model + chat template**",

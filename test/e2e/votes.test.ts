@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPreferences } from "../../src/cli/export-preferences.js";
 import type { PreferenceRow } from "../../src/shared/preferences/export.js";
-import { answerTo, isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
+import { answerTo, isAnswer, isFooter, pressButton, startTestBot, type TestBot } from "../support/bot.js";
 import type { FakeChannel, FakeDiscord, FakeGuild, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
 import { TEST_REDIS_URL } from "../support/redis.js";
 import { BASE_PATHS, expectedText, INSTRUCT_ANSWER } from "../support/tiny-models.js";
@@ -100,7 +100,7 @@ describe("a blind comparison stays blind until you vote", () => {
     blindFooter = footer;
     const header = fake.interaction(ix.id).originalMessage!;
     expect(JSON.stringify(header.embeds)).toContain("Model A and Model B: which is which shows after you vote");
-    const outputs = messages.filter((m) => !isFooter(m));
+    const outputs = messages.filter(isAnswer);
     expect(outputs.map((m) => m.content.split(" · ")[0])).toEqual(["**Model A**", "**Model B**"]);
     instructLetter = outputs[0]!.content.includes(INSTRUCT_ANSWER) ? "A" : "B";
     baseLetter = instructLetter === "A" ? "B" : "A";

@@ -135,9 +135,17 @@ export function askCommand(fake: FakeDiscord, channelId: string, user: FakeUser 
   });
 }
 
-/** Whether a message is the footer a worker posts under a finished result: it carries the exact-prompts button. */
+/**
+ * Whether a message carries a finished result's footer (the exact-prompts button, the votes, the chart): the last
+ * side's last message, or, where that side ended well before the others, a message of its own under it.
+ */
 export function isFooter(message: { components: readonly unknown[] }): boolean {
   return JSON.stringify(message.components).includes('"prompts:');
+}
+
+/** Whether a message is one of a side's answer messages: its label line ("**Base model** · …") or a continuation. */
+export function isAnswer(message: { content: string }): boolean {
+  return /^(\*\*[^*\n]+\*\* · |-# [^\n]+, continued \(part \d+\))/.test(message.content);
 }
 
 /** The bot's answer to an interaction once it is more than "thinking…" (its reply, ephemeral or not). */

@@ -27,6 +27,8 @@ export interface OutputView {
   stoppedBy?: string;
   /** A blind comparison: the side is only "Model A" or "Model B", with nothing that gives it away. */
   blindLabel?: "A" | "B";
+  /** The result's footer, under the last side's status (the chart's text, what the buttons do). */
+  footer?: string;
 }
 
 /** The body a side shows: a raw side shows the prompt in bold, then where the model took over. */
@@ -85,7 +87,7 @@ export interface RenderedOutput {
 export function renderSide(view: OutputView): RenderedOutput {
   const text = body(view);
   const empty = view.phase === "done" && view.text.trim() === "" ? "\n*(the model produced no text)*" : "";
-  const status = statusLine(view);
+  const status = view.footer === undefined ? statusLine(view) : `${statusLine(view)}\n${view.footer}`;
   const name = view.blindLabel === undefined ? sideLabel(view.side) : `Model ${view.blindLabel}`;
   const label =
     view.blindLabel === undefined
