@@ -8,9 +8,8 @@ import { MessageScheduler } from "./output/message-scheduler.js";
 import { jobIdFor, QUEUE_NAME, type GenerationJob, type GenerationResult } from "../src/shared/jobs.js";
 import { releaseLease } from "../src/shared/store/limits.js";
 import { listenForStops, stoppedBefore } from "../src/shared/store/stop-requests.js";
-import { Engine } from "./engine/engine.js";
-import { checkBackend, llamaGpuOption, requireGpu } from "./engine/gpu.js";
-import { resolveModelPair } from "./engine/resolve-model-pair.js";
+import type { Engine } from "./engine/engine.js";
+import { loadConfiguredEngine } from "./engine/load-configured-engine.js";
 import type { Logger } from "../src/shared/log.js";
 import { countRateLimits } from "../src/shared/ops/count-rate-limits.js";
 import { createRegistry, createWorkerMetrics, type WorkerMetrics } from "../src/shared/ops/metrics.js";
@@ -48,33 +47,9 @@ export interface WorkerOptions {
   huggingFaceEndpoint?: string;
 }
 
-/**
- * Checks that the GPU `LLAMA_GPU` names can be used (refusing before any download otherwise), resolves both
- * models at once (downloading and verifying them if needed), and loads them.
- */
+/** Loads the configured pair (see {@link loadConfiguredEngine}) and says what it loaded. */
 async function loadEngine(config: Config, log: Logger, options: WorkerOptions): Promise<Engine> {
-  await requireGpu(config.worker.gpu, log);
-  const { basePath, instructPath } = await resolveModelPair(config.models, {
-    directory: config.models.dir,
-    huggingFaceEndpoint: options.huggingFaceEndpoint ?? config.models.hfEndpoint,
-    token: config.models.hfToken,
-    log,
-  });
-  const engine = await Engine.load({
-    basePath,
-    instructPath,
-    sequences: config.worker.concurrency,
-    threads: config.worker.threads,
-    systemPrompt: config.models.systemPrompt,
-    gpu: llamaGpuOption(config.worker.gpu),
-    onLlamaLog: (level, message) => log.warn({ llamaLevel: level }, message.trim()),
-  });
-  try {
-    await checkBackend(config.worker.gpu, engine.info.backend, log);
-  } catch (error) {
-    await engine.dispose();
-    throw error;
-  }
+  const engine = await loadConfiguredEngine(config, log, options);
   log.info({ ...engine.info, threads: engine.threads }, "models loaded");
   return engine;
 }
