@@ -45,6 +45,11 @@ export function checkExpectation(expect: Expectation, side: Side, result: SideRe
     const ok = result.text.toLowerCase().includes(wanted.toLowerCase());
     note(ok, ok ? `has ${quoted(wanted)}` : `no ${quoted(wanted)}`);
   }
+  if (expect.startsWith !== undefined) {
+    const wanted = fill(expect.startsWith, context);
+    const ok = result.text.toLowerCase().startsWith(wanted.toLowerCase());
+    note(ok, ok ? `starts with ${quoted(wanted)}` : `starts with ${quoted(result.text.slice(0, wanted.length + 8))}`);
+  }
   if (expect.invents !== undefined || expect.speaker !== undefined) {
     const turn = findInventedTurn(result.text);
     const what =
@@ -87,7 +92,7 @@ export function checkExpectation(expect: Expectation, side: Side, result: SideRe
     const ok = explanation.includes(expect.explanationContains);
     note(ok, ok ? `💡 says ${quoted(expect.explanationContains)}` : `💡 ${quoted(explanation, 60)}`);
   }
-  const aboutText = [expect.stop, expect.endsTurn, expect.contains, expect.invents, expect.speaker];
+  const aboutText = [expect.stop, expect.endsTurn, expect.contains, expect.startsWith, expect.invents, expect.speaker];
   if (aboutText.some((field) => field !== undefined)) saw.push(quoted(result.text, 60));
   return { holds, saw };
 }

@@ -13,6 +13,8 @@ const expectationSchema = z
     endsTurn: z.boolean().optional(),
     /** Its text contains this (letter case aside). */
     contains: z.string().min(1).optional(),
+    /** Its text starts with this (letter case aside): the first word it chose. */
+    startsWith: z.string().min(1).optional(),
     /** A turn nobody asked for after its first line: a new speaker, a new question, either, or none. */
     invents: z.enum(["speaker", "question", "either", "none"]).optional(),
     /** The new speaker it invents, as the explanation names it, e.g. `User:`. */

@@ -4,7 +4,7 @@
  * end to end. It lives with the tests, not in the product: it describes models only the tests make.
  * Validated by the tour against src/cli/claim-table.ts.
  */
-import { BASE_PATHS, INSTRUCT_ANSWER, INSTRUCT_EOT, INSTRUCT_RAW_ANSWER } from "./tiny-model-specs.js";
+import { BASE_PATHS, INSTRUCT_ANSWER, INSTRUCT_EOT, INSTRUCT_RAW_ANSWER, SAMPLING_PATH } from "./tiny-model-specs.js";
 
 const CAPITAL = BASE_PATHS.question.prompt;
 
@@ -91,6 +91,20 @@ export default {
             "The base model writes the user's next line itself, and the explanation points out the invented speaker",
           side: "base",
           expect: { speaker: "User:", explanationContains: "invented a new speaker" },
+        },
+      ],
+    },
+    {
+      // Not in the README's tour: a step whose next word is drawn, so "typically" meets a real split.
+      command: `/complete text:${SAMPLING_PATH.prompt}`,
+      kind: "complete",
+      prompt: SAMPLING_PATH.prompt,
+      claims: [
+        {
+          claim: "The base model typically starts with its likeliest next word, ' red' (60%), but not always",
+          side: "base",
+          typically: true,
+          expect: { startsWith: " red" },
         },
       ],
     },

@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
 import { createLogger, type Logger } from "../../src/shared/log.js";
 import { withDownloadLock } from "./download-lock.js";
@@ -50,7 +52,12 @@ export async function resolveModel(spec: string, options: ResolveModelOptions): 
     ...(options.huggingFaceEndpoint ? { endpoints: { huggingFace: options.huggingFaceEndpoint } } : {}),
     ...(options.token ? { tokens: { huggingFace: options.token } } : {}),
   };
-  if (source === null) return resolveModelFile(spec, common);
+  if (source === null) {
+    // A local path: relative to the current folder where the file is there, else a file in `directory`.
+    const here = resolvePath(spec);
+    if (await stat(here).then((s) => s.isFile(), () => false)) return here;
+    return resolveModelFile(spec, common);
+  }
 
   const interval = options.progressIntervalMs ?? 1_000;
   let lastReport = 0;
