@@ -1,62 +1,51 @@
-import type { RawRound } from "./raw-completion.js";
-import type { RequestCounts } from "./request-counts.js";
+import type { GlobalCounts, RequestCounts } from "./request-counts.js";
 import type { RequestTrace } from "./request-trace.js";
 import type { LoopDelay } from "./loop-delay.js";
+import { overallRate, roundFigure, type RoundFigure } from "./round-figure.js";
 import type { LogRecord, ProcessFigures } from "./service-process.js";
 import { summarize, type Summary } from "./stats.js";
 
-/** One round: its wall time, the tokens generated in it and their rate. */
-export interface RoundFigure {
-  wallMs: number;
-  tokens: number;
-  tokensPerSecond: number;
-}
-
-/** Raw node-llama-cpp at one concurrency. */
-export interface RawFigures {
-  rounds: RoundFigure[];
-  /** All tokens of all rounds over the rounds' summed wall time. */
-  tokensPerSecond: number;
-  /** Generation call → first token. */
-  ttftMs: Summary;
-  totalMs: Summary;
-  tokensPerRequest: Summary;
-  /** Every measured completion, round after round. */
-  requests: RawRound["requests"];
-}
-
-/** The pipeline at one concurrency (or the burst); times in ms after each interaction's dispatch. */
+/** The pipeline on one workload (or the burst); times in ms, per side unless said otherwise. */
 export interface PipelineFigures {
-  /** A round runs from its first dispatch to the last message showing its final stats line. */
+  /** A round runs from its first dispatch to the last final stats line of its last side. */
   rounds: RoundFigure[];
   tokensPerSecond: number;
-  /** Dispatch → first edit that shows generated text. */
+  /** Dispatch → the first create or edit that shows generated text (time to first token as a member sees it). */
   ttftMs: Summary;
-  /** Dispatch → acknowledgement (deferral). */
+  /** Per request: dispatch → acknowledgement (deferral). */
   ackMs: Summary;
-  /** Dispatch → output message created by the worker. */
+  /** Per request: dispatch → its first output message exists. */
   outputCreatedMs: Summary;
-  /** Dispatch → final stats line visible. */
+  /** Per request: dispatch → its last side's final stats line. */
   finalMs: Summary;
-  /** From the worker's "generation started" log: job created → taken by the worker. */
+  /** Per request: dispatch → the worker starts generating (gateway, enqueue, queue wait), from the worker's log. */
+  toWorkerMs: Summary;
+  /** Per request: job created → taken by the worker, from the worker's log. */
   queueWaitMs: Summary;
-  /** From the worker's "generation finished" log: the generation call alone. */
-  workerGenerationMs: Summary;
-  /** From the stats line: the worker's own time to first token (comparable to raw's). */
+  /** The worker's own time to first token (generation call → first token, from the stats line): as raw's. */
   workerTtftMs: Summary;
+  /** First token in the worker → the request that shows it reaches Discord. */
+  firstTokenToDiscordMs: Summary;
+  /** The generation call alone, from the worker's log. */
+  generationMs: Summary;
+  /** Generation ended → its final stats line reached Discord (the footer's chart included, for /compare). */
+  endToFinalMs: Summary;
+  /** The worker's tok/s per side (tokens over the generation call, from the stats line). */
+  sideTokensPerSecond: Summary;
   tokensPerRequest: Summary;
-  /** Requests whose stats line could not be read (their tokens count as 0). */
+  /** Sides whose stats line could not be read (their tokens count as 0). */
   missingStats: number;
-  /** How the requests stopped, from their stats lines. */
+  /** How the sides stopped, from their stats lines. */
   stopped: Record<string, number>;
   /** Every measured request, round after round. */
   requests: RequestTrace[];
 }
 
-/** What the worker logged about one job. */
+/** What the worker logged about one job: when it started generating, and each side's generation time. */
 export interface JobLog {
+  startedAt?: number;
   waitMs?: number;
-  generationMs?: number;
+  sideMs: Record<string, number>;
 }
 
 const num = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
@@ -67,49 +56,23 @@ export function jobLogs(records: readonly LogRecord[]): Map<string, JobLog> {
   for (const record of records) {
     const jobId = record["jobId"];
     if (typeof jobId !== "string") continue;
-    const job = jobs.get(jobId) ?? {};
+    const job = jobs.get(jobId) ?? { sideMs: {} };
     if (record.msg === "generation started") {
       const wait = num(record["wait"]);
+      const time = num(record["time"]);
       if (wait !== undefined) job.waitMs = wait;
+      if (time !== undefined) job.startedAt = time;
     }
     if (record.msg === "generation finished") {
       const stats = record["stats"] as Record<string, Record<string, unknown>> | undefined;
-      const times = Object.values(stats ?? {}).map((s) => num(s["ms"]) ?? 0);
-      if (times.length > 0) job.generationMs = Math.max(...times);
+      for (const [side, s] of Object.entries(stats ?? {})) {
+        const ms = num(s["ms"]);
+        if (ms !== undefined) job.sideMs[side] = ms;
+      }
     }
     jobs.set(jobId, job);
   }
   return jobs;
-}
-
-const figure = (wallMs: number, tokens: number): RoundFigure => ({
-  wallMs: Math.round(wallMs * 10) / 10,
-  tokens,
-  tokensPerSecond: wallMs > 0 ? Math.round((tokens / wallMs) * 1000 * 10) / 10 : 0,
-});
-
-const overall = (rounds: readonly RoundFigure[]) =>
-  figure(
-    rounds.reduce((s, r) => s + r.wallMs, 0),
-    rounds.reduce((s, r) => s + r.tokens, 0),
-  ).tokensPerSecond;
-
-/** Summarizes raw rounds. */
-export function rawFigures(rounds: readonly RawRound[]): RawFigures {
-  const requests = rounds.flatMap((r) => r.requests);
-  const figures = rounds.map((r) => figure(r.wallMs, r.tokens));
-  return {
-    rounds: figures,
-    tokensPerSecond: overall(figures),
-    ttftMs: summarize(requests.flatMap((r) => (r.ttftMs === null ? [] : [r.ttftMs]))),
-    totalMs: summarize(requests.map((r) => r.totalMs)),
-    tokensPerRequest: summarize(requests.map((r) => r.tokens)),
-    requests: requests.map((r) => ({
-      ttftMs: r.ttftMs === null ? null : Math.round(r.ttftMs * 100) / 100,
-      totalMs: Math.round(r.totalMs * 100) / 100,
-      tokens: r.tokens,
-    })),
-  };
 }
 
 /** Summarizes pipeline rounds (each a list of traces) with the worker's job logs. */
@@ -118,56 +81,78 @@ export function pipelineFigures(
   workerRecords: readonly LogRecord[],
 ): PipelineFigures {
   const traces = rounds.flat();
+  const sides = traces.flatMap((t) => t.sides.map((side) => ({ trace: t, side })));
   const jobs = jobLogs(workerRecords);
   const job = (t: RequestTrace) => jobs.get(`ix-${t.interactionId}`);
-  const values = <T>(pick: (t: RequestTrace) => T | null | undefined) =>
-    traces.flatMap((t) => {
-      const v = pick(t);
-      return v === null || v === undefined ? [] : [v];
-    });
+  const pick = <T>(items: readonly T[], get: (item: T) => number | null | undefined) =>
+    summarize(
+      items.flatMap((item) => {
+        const v = get(item);
+        return v === null || v === undefined || Number.isNaN(v) ? [] : [v];
+      }),
+    );
   const stopped: Record<string, number> = {};
-  for (const t of traces) {
-    const key = t.stats?.stopped ?? "unknown";
+  for (const { side } of sides) {
+    const key = side.stats?.stopped ?? "unknown";
     stopped[key] = (stopped[key] ?? 0) + 1;
   }
   const figures = rounds.map((round) => {
-    if (round.length === 0) return figure(0, 0);
+    if (round.length === 0) return roundFigure(0, 0);
     const start = Math.min(...round.map((t) => t.dispatchedAt));
     const end = Math.max(...round.map((t) => t.finalAt));
-    return figure(
-      end - start,
-      round.reduce((s, t) => s + (t.stats?.tokens ?? 0), 0),
-    );
+    const tokens = round.reduce((s, t) => s + t.sides.reduce((n, side) => n + (side.stats?.tokens ?? 0), 0), 0);
+    return roundFigure(end - start, tokens);
   });
+  const startedAt = (t: RequestTrace) => job(t)?.startedAt;
+  const sideMs = (t: RequestTrace, side: string) => job(t)?.sideMs[side];
   return {
     rounds: figures,
-    tokensPerSecond: overall(figures),
-    ttftMs: summarize(values((t) => t.firstTextMs)),
-    ackMs: summarize(values((t) => t.ackMs)),
-    outputCreatedMs: summarize(values((t) => t.outputCreatedMs)),
-    finalMs: summarize(values((t) => t.finalMs)),
-    queueWaitMs: summarize(values((t) => job(t)?.waitMs)),
-    workerGenerationMs: summarize(values((t) => job(t)?.generationMs)),
-    workerTtftMs: summarize(values((t) => t.stats?.firstTokenMs)),
-    tokensPerRequest: summarize(values((t) => t.stats?.tokens)),
-    missingStats: traces.filter((t) => t.stats === null).length,
+    tokensPerSecond: overallRate(figures),
+    ttftMs: pick(sides, ({ side }) => side.firstTextMs),
+    ackMs: pick(traces, (t) => t.ackMs),
+    outputCreatedMs: pick(traces, (t) => t.outputCreatedMs),
+    finalMs: pick(traces, (t) => t.finalMs),
+    toWorkerMs: pick(traces, (t) => {
+      const at = startedAt(t);
+      return at === undefined ? null : at - t.dispatchedAt;
+    }),
+    queueWaitMs: pick(traces, (t) => job(t)?.waitMs),
+    workerTtftMs: pick(sides, ({ side }) => side.stats?.firstTokenMs),
+    firstTokenToDiscordMs: pick(sides, ({ trace, side }) => {
+      const at = startedAt(trace);
+      const ttft = side.stats?.firstTokenMs;
+      if (at === undefined || ttft === null || ttft === undefined || side.firstTextMs === null) return null;
+      return trace.dispatchedAt + side.firstTextMs - (at + ttft);
+    }),
+    generationMs: pick(sides, ({ trace, side }) => sideMs(trace, side.side)),
+    endToFinalMs: pick(sides, ({ trace, side }) => {
+      const at = startedAt(trace);
+      const ms = sideMs(trace, side.side);
+      return at === undefined || ms === undefined ? null : side.finalAt - (at + ms);
+    }),
+    sideTokensPerSecond: pick(sides, ({ side }) => side.stats?.tokensPerSecond),
+    tokensPerRequest: pick(traces, (t) => t.sides.reduce((n, side) => n + (side.stats?.tokens ?? 0), 0)),
+    missingStats: sides.filter(({ side }) => side.stats === null).length,
     stopped,
     requests: traces,
   };
 }
 
-/** Raw against pipeline at one concurrency, with Discord traffic and the worker's memory. */
-export interface ConcurrencyResult {
-  concurrency: number;
-  raw: RawFigures;
+/** One pipeline run of a workload: the worker's settings, what it did, and what it cost in Discord requests. */
+export interface PipelineRun {
+  /** "default": no LLAMA_THREADS; "best": LLAMA_THREADS set to the fastest raw configuration's threads. */
+  settings: "default" | "best";
+  llamaThreads: number | null;
+  workerConcurrency: number | null;
+  /** What the worker logged with "models loaded": threads per context and in all, sequences per context. */
+  workerThreads: { perContext: number; total: number } | null;
+  sequences: number | null;
   pipeline: PipelineFigures;
-  /** Pipeline tok/s ÷ raw tok/s. */
-  throughputRatio: number;
-  /** Pipeline TTFT − raw TTFT, at p50 and p99: what the pipeline adds before a user sees text. */
-  addedTtftMs: { p50: number | null; p99: number | null };
   discord: RequestCounts;
-  worker: ProcessFigures & { sequences: number | null };
-  /** The bench's own event-loop delay during the pipeline rounds (it hosts the fake Discord). */
+  /** The requests that counted against Discord's global budget, per answer. */
+  perAnswer: GlobalCounts;
+  worker: ProcessFigures;
+  /** The bench's own event-loop delay during the rounds (it hosts the fake Discord, so it may stamp late). */
   benchLoopDelayMs: LoopDelay;
 }
 
@@ -181,6 +166,7 @@ export interface BurstResult {
   /** First dispatch → last final stats line. */
   drainMs: number;
   unacknowledged: number;
+  unfinished: number;
   pipeline: PipelineFigures;
   discord: RequestCounts;
   worker: ProcessFigures;
@@ -189,34 +175,11 @@ export interface BurstResult {
 }
 
 /** Pipeline minus raw, where both are known. */
-function difference(pipeline: number | null, raw: number | null): number | null {
+export function difference(pipeline: number | null, raw: number | null): number | null {
   return pipeline === null || raw === null ? null : Math.round((pipeline - raw) * 10) / 10;
 }
 
-/** Puts one concurrency's raw rounds, pipeline rounds, Discord traffic and worker figures side by side. */
-export function concurrencyResult(measured: {
-  concurrency: number;
-  rawRounds: readonly RawRound[];
-  pipelineRounds: readonly (readonly RequestTrace[])[];
-  workerRecords: readonly LogRecord[];
-  discord: RequestCounts;
-  worker: ConcurrencyResult["worker"];
-  benchLoopDelayMs: LoopDelay;
-}): ConcurrencyResult {
-  const { concurrency, discord, worker, benchLoopDelayMs } = measured;
-  const raw = rawFigures(measured.rawRounds);
-  const pipeline = pipelineFigures(measured.pipelineRounds, measured.workerRecords);
-  return {
-    concurrency,
-    raw,
-    pipeline,
-    throughputRatio: raw.tokensPerSecond > 0 ? Number((pipeline.tokensPerSecond / raw.tokensPerSecond).toFixed(3)) : 0,
-    addedTtftMs: {
-      p50: difference(pipeline.ttftMs.p50, raw.ttftMs.p50),
-      p99: difference(pipeline.ttftMs.p99, raw.ttftMs.p99),
-    },
-    discord,
-    worker,
-    benchLoopDelayMs,
-  };
+/** `a / b` to three decimals, or null. */
+export function ratio(a: number, b: number): number | null {
+  return b > 0 ? Number((a / b).toFixed(3)) : null;
 }

@@ -1,39 +1,34 @@
 /**
- * `npm run bench`: the real pipeline (gateway and worker as child processes, Redis, the fake Discord in
- * this process) against raw node-llama-cpp on the same model with the same parameters, concurrency by
- * concurrency, then a burst of small requests. Prints a table and writes bench/results/*.json.
+ * `npm run bench`: the real pipeline (gateway and worker as child processes, Redis, the fake Discord in this process)
+ * against raw node-llama-cpp on the same models with the same parameters, per model pair (by default the tiny test
+ * models, for the fixed costs, then the realistic-cost pair, for a real model's cost): raw node-llama-cpp with every
+ * thread configuration, then the worker with its default settings (and with the fastest raw configuration's threads
+ * where those differ), /complete and /compare, concurrency by concurrency; short /compare answers for the Discord
+ * requests one costs; a burst of small requests. Prints a report and writes bench/results/*.json.
  * Settings: see {@link readBenchConfig}. Exits 0 when it ran (targets met or not), 1 when something failed.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveModel } from "../workers/engine/resolve-model.js";
 import { FakeDiscord } from "../test/support/fake-discord/index.js";
-import { writeTestModels } from "../test/support/tiny-models.js";
 import { BenchConfigError, readBenchConfig, type BenchConfig } from "./bench-config.js";
-import type { BenchResult } from "./bench-result.js";
+import type { BenchResult, PairResult } from "./bench-result.js";
 import { formatReport } from "./format-report.js";
-import { watchLoopDelay } from "./loop-delay.js";
 import { machineInfo } from "./machine-info.js";
-import { concurrencyResult, pipelineFigures, type BurstResult, type ConcurrencyResult } from "./phase-results.js";
-import { PipelineDriver, type CompleteOptions } from "./pipeline-driver.js";
-import { RawCompletionBench } from "./raw-completion.js";
+import { PipelineDriver } from "./pipeline-driver.js";
 import { deleteKeysWithPrefix } from "./redis-keys.js";
-import { countRequestsSince, markRequests } from "./request-counts.js";
-import type { RequestTrace } from "./request-trace.js";
-import { killAllServices, ServiceProcess, stopAllServices, unlessExited, type LogRecord } from "./service-process.js";
-import { summarize } from "./stats.js";
+import { runPair, type PairRunContext } from "./run-pair.js";
+import { killAllServices, ServiceProcess, stopAllServices, unlessExited } from "./service-process.js";
 import { watchStopSignals } from "./stop-signals.js";
-import { evaluateTargets } from "./targets.js";
+import { evaluateTargets, GLOBAL_BUDGET } from "./targets.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_DIR = join(ROOT, "bench", "results");
-/** The services' documented variables: the bench sets these itself (HF_TOKEN passes through). */
+/** The services' documented variables: the bench sets these itself (HF_TOKEN, HF_ENDPOINT, LLAMA_GPU pass through). */
 const SERVICE_VARIABLES = new Set([
   ...["DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DISCORD_GUILD_ID", "DISCORD_API_URL", "REDIS_URL", "QUEUE_PREFIX"],
-  ...["BASE_MODEL", "INSTRUCT_MODEL", "MODELS_DIR", "WORKER_CONCURRENCY", "MAX_NEW_TOKENS", "SYSTEM_PROMPT"],
+  ...["BASE_MODEL", "INSTRUCT_MODEL", "MODELS_DIR", "WORKER_CONCURRENCY", "MAX_NEW_TOKENS"],
   ...[
     "LLAMA_THREADS",
     "LOG_LEVEL",
@@ -41,43 +36,36 @@ const SERVICE_VARIABLES = new Set([
     "USER_MAX_IN_FLIGHT",
     "GUILD_MAX_IN_FLIGHT",
     "DISCORD_GLOBAL_RPS",
+    "HEALTH_PORT",
   ],
 ]);
 
 /** What must be undone however the run ends. */
-const held: { fake?: FakeDiscord; raw?: RawCompletionBench; prefix?: string; modelsDir?: string } = {};
+const held: PairRunContext["held"] & { fake?: FakeDiscord; prefix?: string } = { raw: null, tempDirs: [] };
 let cleaning: Promise<void> | null = null;
 
-/** Stops the services, frees the model, closes the fake, deletes the run's Redis keys and temp models. */
+/** Stops the services, frees the models, closes the fake, deletes the run's Redis keys and temp models. */
 function cleanUp(redisUrl: string): Promise<void> {
   const step = (what: string, fn: () => Promise<unknown>) =>
     fn().catch((error: unknown) => console.error(`bench: cleanup (${what}) failed: ${String(error)}`));
   cleaning ??= (async () => {
     await step("services", () => stopAllServices());
-    if (held.raw) await step("model", () => held.raw?.dispose() ?? Promise.resolve());
+    if (held.raw) await step("models", () => held.raw?.dispose() ?? Promise.resolve());
     if (held.fake) await step("fake Discord", () => held.fake?.close() ?? Promise.resolve());
     if (held.prefix) await step("redis keys", () => deleteKeysWithPrefix(redisUrl, held.prefix ?? ""));
-    if (held.modelsDir) await step("models", () => rm(held.modelsDir ?? "", { recursive: true, force: true }));
+    for (const dir of held.tempDirs) await step("models", () => rm(dir, { recursive: true, force: true }));
   })();
   return cleaning;
 }
 
 const progress = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-async function run(cfg: BenchConfig): Promise<{ result: BenchResult; failures: string[] }> {
+async function run(cfg: BenchConfig): Promise<BenchResult> {
   const startedAt = new Date();
   const failures: string[] = [];
-  let base: string, instruct: string, modelsDir: string, threads: number | undefined;
-  if (cfg.models.kind === "tiny") {
-    modelsDir = held.modelsDir = await mkdtemp(join(tmpdir(), "bvi-bench-models-"));
-    ({ base, instruct } = await writeTestModels(modelsDir));
-    threads = 1; // the tiny models are fastest on one thread (see TINY_CONTEXT_OPTIONS)
-  } else {
-    ({ base, instruct, dir: modelsDir, threads } = cfg.models);
-  }
   const fake = (held.fake = await FakeDiscord.start());
-  const maxConcurrency = Math.max(1, ...cfg.concurrencies);
-  const driver = PipelineDriver.setUp(fake, Math.max(maxConcurrency, cfg.burst.size));
+  const slots = Math.max(...cfg.pairs.flatMap((p) => [...p.concurrencies, p.burst]));
+  const driver = PipelineDriver.setUp(fake, slots);
   const prefix = `bvi-bench:${process.pid}:${randomBytes(4).toString("hex")}`;
   await deleteKeysWithPrefix(cfg.redisUrl, prefix).catch((error: unknown) => {
     throw new Error(`Redis at ${cfg.redisUrl} is not reachable (${String(error)})`);
@@ -89,126 +77,37 @@ async function run(cfg: BenchConfig): Promise<{ result: BenchResult; failures: s
     DISCORD_API_URL: fake.apiUrl,
     REDIS_URL: cfg.redisUrl,
     QUEUE_PREFIX: prefix,
-    BASE_MODEL: base,
-    INSTRUCT_MODEL: instruct,
-    MODELS_DIR: modelsDir,
-    MAX_NEW_TOKENS: String(Math.max(cfg.maxTokens, cfg.burst.maxTokens)),
+    MAX_NEW_TOKENS: String(Math.max(cfg.maxTokens, cfg.burstMaxTokens, cfg.short.maxTokens)),
     LOG_LEVEL: "info",
     // The bench measures throughput, not the abuse limits: a burst from one server must all be served.
     USER_COOLDOWN_SECONDS: "0",
     USER_MAX_IN_FLIGHT: "1000",
     GUILD_MAX_IN_FLIGHT: "100000",
-    ...(threads ? { LLAMA_THREADS: String(threads) } : {}),
   };
 
   progress(`starting the gateway (queue prefix ${prefix})`);
   const gateway = ServiceProcess.start("gateway", "src/gateway/main.ts", ROOT, env);
-  const registered = fake.waitFor(() => fake.commands().some((c) => c.name === "complete"), {
+  const registered = fake.waitFor(() => fake.commands().some((c) => c.name === "compare"), {
     timeoutMs: cfg.startTimeoutMs,
   });
   await unlessExited(Promise.all([gateway.waitForLog("gateway ready", cfg.startTimeoutMs), registered]), [gateway]);
 
-  progress(`loading ${base} for the raw runs`);
-  const rawPath = cfg.models.kind === "tiny" ? base : await resolveModel(base, { directory: modelsDir });
-  const raw = (held.raw = await RawCompletionBench.load(rawPath, threads));
-
-  const startWorker = async (concurrency: number) => {
-    const worker = ServiceProcess.start(`worker (c=${concurrency})`, "workers/main.ts", ROOT, {
-      ...env,
-      WORKER_CONCURRENCY: String(concurrency),
-    });
-    const info = await unlessExited(worker.waitForLog("models loaded", cfg.startTimeoutMs), [gateway, worker]);
-    return { worker, info };
+  const ctx: PairRunContext = {
+    cfg,
+    env,
+    held,
+    failures,
+    fake,
+    driver,
+    gateway,
+    root: ROOT,
+    roundTimeoutMs: cfg.roundTimeoutMs,
+    burstTimeoutMs: cfg.burstTimeoutMs,
+    startTimeoutMs: cfg.startTimeoutMs,
+    progress,
   };
-  const complete: CompleteOptions = { text: cfg.prompt, temperature: 0, maxTokens: cfg.maxTokens, seed: cfg.seed };
-  /** Fires `count` requests at once and waits for all to be final; throws if any is not. */
-  const round = async (count: number, worker: ServiceProcess): Promise<RequestTrace[]> => {
-    const { ids } = await driver.dispatch(count, complete);
-    const { traces, missing } = await unlessExited(driver.waitForFinal(ids, cfg.roundTimeoutMs), [gateway, worker]);
-    if (missing.length > 0) {
-      const recent = fake.errors.slice(-5).map((e) => `  ${e.method} ${e.path} -> ${e.status} ${e.code} ${e.message}`);
-      throw new Error(
-        `${missing.length} of ${count} requests not final after ${cfg.roundTimeoutMs} ms\n${recent.join("\n")}\n${worker.describe()}`,
-      );
-    }
-    return traces;
-  };
-
-  let workerInfo: LogRecord | null = null;
-  const rows: ConcurrencyResult[] = [];
-  for (const c of cfg.concurrencies) {
-    progress(`c=${c}: raw node-llama-cpp, ${cfg.rounds} round(s)`);
-    const rawRounds = await raw.measure(c, cfg.rounds, {
-      prompt: cfg.prompt,
-      maxTokens: cfg.maxTokens,
-      temperature: 0,
-      seed: cfg.seed,
-    });
-    progress(`c=${c}: pipeline, starting a worker with WORKER_CONCURRENCY=${c}`);
-    const { worker, info } = await startWorker(c);
-    workerInfo ??= info;
-    await round(1, worker); // warm-up, not measured
-    const mark = markRequests(fake);
-    const logFrom = worker.records.length;
-    const loopDelay = watchLoopDelay();
-    const rounds: RequestTrace[][] = [];
-    for (let r = 0; r < cfg.rounds; r++) rounds.push(await round(c, worker));
-    const benchLoopDelayMs = loopDelay();
-    const discord = countRequestsSince(fake, mark);
-    const figures = await worker.figures(logFrom);
-    await worker.stop();
-    const sequences = typeof info["sequences"] === "number" ? info["sequences"] : null;
-    rows.push(
-      concurrencyResult({
-        concurrency: c,
-        rawRounds,
-        pipelineRounds: rounds,
-        workerRecords: worker.records,
-        discord,
-        benchLoopDelayMs,
-        worker: { ...figures, sequences },
-      }),
-    );
-  }
-
-  let burst: BurstResult | null = null;
-  if (cfg.burst.size > 0) {
-    progress(`burst: starting a worker with WORKER_CONCURRENCY=${maxConcurrency}`);
-    const { worker, info } = await startWorker(maxConcurrency);
-    workerInfo ??= info;
-    await round(1, worker); // warm-up, not measured
-    const mark = markRequests(fake);
-    const logFrom = worker.records.length;
-    const gatewayFrom = gateway.records.length;
-    progress(`burst: ${cfg.burst.size} × /complete max_tokens ${cfg.burst.maxTokens}`);
-    const loopDelay = watchLoopDelay();
-    const sent = await driver.dispatch(cfg.burst.size, { ...complete, maxTokens: cfg.burst.maxTokens });
-    const { traces, missing } = await unlessExited(driver.waitForFinal(sent.ids, cfg.burstTimeoutMs), [
-      gateway,
-      worker,
-    ]);
-    if (missing.length > 0) failures.push(`burst: ${missing.length} of ${cfg.burst.size} requests never finished`);
-    const benchLoopDelayMs = loopDelay();
-    const discord = countRequestsSince(fake, mark);
-    const pipeline = pipelineFigures([traces], worker.records);
-    // Acknowledgement over every interaction, finished or not.
-    const acks = sent.ids.map((id) => fake.interaction(id).acknowledgedAfterMs).filter((x) => x !== null);
-    pipeline.ackMs = summarize(acks);
-    burst = {
-      size: cfg.burst.size,
-      maxTokens: cfg.burst.maxTokens,
-      workerConcurrency: maxConcurrency,
-      dispatchSpreadMs: Math.round(sent.spreadMs * 10) / 10,
-      drainMs: pipeline.rounds[0]?.wallMs ?? 0,
-      unacknowledged: driver.unacknowledged(sent.ids).length,
-      pipeline,
-      discord,
-      worker: await worker.figures(logFrom),
-      gateway: await gateway.figures(gatewayFrom),
-      benchLoopDelayMs,
-    };
-    await worker.stop();
-  }
+  const pairs: PairResult[] = [];
+  for (const plan of cfg.pairs) pairs.push(await runPair(ctx, plan));
 
   const gatewayFigures = await gateway.figures(0);
   await stopAllServices();
@@ -216,40 +115,34 @@ async function run(cfg: BenchConfig): Promise<{ result: BenchResult; failures: s
     failures.push(`deleting Redis keys: ${String(error)}`);
     return null;
   });
-  const machine = await machineInfo(ROOT);
-  const models = workerInfo?.["models"] as Record<"base" | "instruct", { name?: string; file?: string }> | undefined;
   const finishedAt = new Date();
-  const result: BenchResult = {
+  return {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     settings: {
-      command: "/complete",
+      commands: cfg.commands,
       prompt: cfg.prompt,
       maxTokens: cfg.maxTokens,
-      temperature: 0,
+      temperature: cfg.temperature,
       seed: cfg.seed,
-      rounds: cfg.rounds,
-      concurrencies: cfg.concurrencies,
-      burst: cfg.burst,
-      llamaThreads: threads ?? null,
-      contextSize: raw.contextSize,
+      systemPrompt: cfg.systemPrompt,
+      pairs: cfg.pairs,
+      burstMaxTokens: cfg.burstMaxTokens,
+      short: cfg.short,
+      rawThreads: cfg.rawThreads,
+      llamaGpu: cfg.gpu,
       queuePrefix: prefix,
       channels: "one per concurrent request",
+      globalBudget: { ...GLOBAL_BUDGET },
     },
-    machine: { ...machine, backend: typeof workerInfo?.["backend"] === "string" ? workerInfo["backend"] : null },
-    models: {
-      kind: cfg.models.kind,
-      base: { name: models?.base.name ?? null, file: base },
-      instruct: { name: models?.instruct.name ?? null, file: instruct },
-    },
-    concurrency: rows,
-    burst,
+    machine: await machineInfo(ROOT),
+    pairs,
     gateway: gatewayFigures,
-    targets: evaluateTargets(rows, burst),
+    targets: evaluateTargets(pairs),
+    failures,
     redisKeysDeleted,
   };
-  return { result, failures };
 }
 
 async function main(): Promise<number> {
@@ -268,7 +161,7 @@ async function main(): Promise<number> {
     timer = setTimeout(() => reject(new Error(`the run took longer than ${cfg.runTimeoutMs} ms`)), cfg.runTimeoutMs);
   });
   try {
-    const { result, failures } = await Promise.race([run(cfg), deadline, stop.interrupted]);
+    const result = await Promise.race([run(cfg), deadline, stop.interrupted]);
     console.log(formatReport(result));
     await mkdir(RESULTS_DIR, { recursive: true });
     const json = JSON.stringify(result, null, 2) + "\n";
@@ -276,8 +169,8 @@ async function main(): Promise<number> {
     await writeFile(file, json);
     await writeFile(join(RESULTS_DIR, "latest.json"), json);
     console.log(`\nWrote ${file} and bench/results/latest.json`);
-    for (const failure of failures) console.error(`bench: ${failure}`);
-    return failures.length > 0 ? 1 : 0;
+    for (const failure of result.failures) console.error(`bench: ${failure}`);
+    return result.failures.length > 0 ? 1 : 0;
   } catch (error) {
     if (stop.signal) {
       console.error(`bench: interrupted by ${stop.signal}; no results written`);

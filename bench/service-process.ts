@@ -38,7 +38,15 @@ export class ServiceProcess {
     cwd: string,
     env: NodeJS.ProcessEnv,
   ) {
-    this.child = spawn(process.execPath, ["--import", "tsx", entry], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // BENCH_PROFILE_DIR: each service writes a V8 CPU profile there when it exits (for finding where time goes).
+    const profile = process.env.BENCH_PROFILE_DIR
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : [];
+    this.child = spawn(process.execPath, [...profile, "--import", "tsx", entry], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     running.add(this);
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
