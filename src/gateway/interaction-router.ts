@@ -8,7 +8,7 @@ import {
 } from "discord.js";
 import type { Command, CommandContext } from "./command.js";
 import { stopButtonTarget } from "./stop-button.js";
-import { internalErrorText, newErrorId, UserError } from "../shared/errors.js";
+import { internalErrorText, newErrorId, PrivateRefusal, UserError } from "../shared/errors.js";
 import { handleStop } from "./handle-stop.js";
 import { parseResultButton } from "../shared/result-buttons.js";
 import { handleResultButton } from "./handle-result-button.js";
@@ -79,7 +79,7 @@ export async function routeInteraction(
       context.metrics.interactions.inc({ command: name, outcome: "failed" });
       context.metrics.errors.inc({ kind: "command" });
     }
-    await tellUser(interaction, text).catch((replyError: unknown) => {
+    await tellUser(interaction, text, error instanceof PrivateRefusal).catch((replyError: unknown) => {
       if (isAlreadyAnswered(replyError)) duplicate();
       else log.error({ err: replyError }, "could not tell the user about a failure");
     });
@@ -91,11 +91,17 @@ function isAlreadyAnswered(error: unknown): boolean {
   return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged;
 }
 
-/** Answers where the answer belongs: the command's own reply, else an ephemeral message. */
-async function tellUser(interaction: Handled, text: string): Promise<void> {
+/**
+ * Answers where the answer belongs: the command's own reply, else an ephemeral message. A private refusal of a
+ * command whose public reply is already "thinking…" removes that reply and answers privately.
+ */
+async function tellUser(interaction: Handled, text: string, privately = false): Promise<void> {
   const safe = { allowedMentions: { parse: [] } };
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, ...safe });
+  } else if (privately && interaction.isChatInputCommand() && interaction.ephemeral !== true) {
+    await interaction.deleteReply();
+    await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, ...safe });
   } else if (interaction.isChatInputCommand() || interaction.ephemeral === true) {
     // The command's own reply, or a button's private "thinking…" (deferReply): that answer becomes the text.
     await interaction.editReply({ content: text, embeds: [], components: [], ...safe });

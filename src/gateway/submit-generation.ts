@@ -26,7 +26,7 @@ import { loadConversation } from "../shared/store/conversations.js";
 import { acquireLease, limitText, releaseLease } from "../shared/store/limits.js";
 import { checkAllowlist } from "./allowlist.js";
 import { modelDisplayName } from "./model-name.js";
-import { UserError } from "../shared/errors.js";
+import { PrivateRefusal, UserError } from "../shared/errors.js";
 import { parseRequest, type GenerationRequest } from "./request-options.js";
 import { withTimeout } from "../shared/with-timeout.js";
 import { NOT_QUEUED, redisCall } from "./redis-call.js";
@@ -65,9 +65,12 @@ export async function submitGeneration(
     appPermissions: interaction.appPermissions.bitfield === 0n ? null : interaction.appPermissions.bitfield,
   });
 
+  // Acknowledged before anything waits on Redis: in a burst, every interaction's acknowledgement goes out as its
+  // event is read, not after the others' Redis round trips.
+  await interaction.deferReply();
+  context.metrics.ackLatency.observe((Date.now() - interaction.createdTimestamp) / 1000);
   const lease = { userId: interaction.user.id, guildId: interaction.guildId, requestId: jobIdFor(interaction.id) };
-  // The one Redis call before the acknowledgement, bounded well inside Discord's 3 s, so that a refusal is
-  // private. Where Redis is slow or down, limits cannot apply: the queue calls after it tell the member.
+  // Where Redis is slow or down, limits cannot apply: the queue calls after it tell the member.
   const verdict = await withTimeout(
     acquireLease(redis, config.redis.prefix, config.limits, lease),
     LEASE_TIMEOUT_MS,
@@ -76,7 +79,7 @@ export async function submitGeneration(
     log.warn({ err: error }, "limits unavailable");
     return { ok: true, held: false } as const;
   });
-  if (!verdict.ok) throw new UserError(limitText(verdict, config.limits));
+  if (!verdict.ok) throw new PrivateRefusal(limitText(verdict, config.limits));
   try {
     await queueRequest(interaction, kind, request, variant, placement, context);
   } catch (error) {
@@ -91,7 +94,7 @@ export async function submitGeneration(
   }
 }
 
-/** How long the limits may take before the acknowledgement; past it, the request goes on without them. */
+/** How long the limits may take; past it, the request goes on without them. */
 const LEASE_TIMEOUT_MS = 300;
 
 /** Acknowledges, writes the header, opens the thread (or not) and enqueues the job. */
@@ -104,8 +107,6 @@ async function queueRequest(
   { config, queue, log, metrics, redis, endings }: CommandContext,
 ): Promise<void> {
   let placement = initialPlacement;
-  await interaction.deferReply();
-  metrics.ackLatency.observe((Date.now() - interaction.createdTimestamp) / 1000);
   const shape = jobShape(kind, variant);
   // /ask inside a thread continues the conversation the bot has had there.
   const conversation =

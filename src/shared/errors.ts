@@ -5,6 +5,14 @@ export class UserError extends Error {
   override name = "UserError";
 }
 
+/**
+ * A user error that only its member should read, even where the command's reply is already public ("thinking…"):
+ * the reply goes, and the text comes privately instead.
+ */
+export class PrivateRefusal extends UserError {
+  override name = "PrivateRefusal";
+}
+
 /** A short id that ties what a user is shown to the matching log record. */
 export function newErrorId(): string {
   return randomBytes(4).toString("hex");

@@ -54,11 +54,10 @@ it("gateway and worker as separate processes, default limits: an answer, a coold
   const thread = await fake.waitFor(() => fake.interaction(first.id).originalMessage?.threadId);
   // The default cooldown (5 s) refuses the same member's next request, privately, saying when to retry.
   const second = await compare();
-  await fake.waitFor(() => fake.interaction(second.id).acknowledged);
-  expect(fake.interaction(second.id).ephemeral).toBe(true);
-  expect((fake.interaction(second.id).responses[0]?.data as { content?: string }).content).toMatch(
-    /Slow down a little: you can send another request in [1-5] s\./,
-  );
+  const refusal = await fake.waitFor(() => fake.interaction(second.id).followups[0]);
+  expect(refusal.ephemeral).toBe(true);
+  expect(refusal.content).toMatch(/Slow down a little: you can send another request in [1-5] s\./);
+  expect(fake.interaction(second.id).originalMessage?.deleted ?? true).toBe(true);
 
   const messages = await fake.waitFor(() => {
     const posted = fake.messages(thread);

@@ -25,10 +25,12 @@ it("one user flooding 50 commands gets 2 queued and 48 ephemeral refusals; anoth
   await worker.pause();
   const flood = await Promise.all(Array.from({ length: 50 }, () => ask(flooder)));
   await fake.waitFor(() => flood.every((ix) => fake.interaction(ix.id).acknowledged), { timeoutMs: 10_000 });
-  const refused = flood.filter((ix) => fake.interaction(ix.id).ephemeral);
-  expect(refused).toHaveLength(48);
-  const text = (fake.interaction(refused[0]?.id ?? "").responses[0]?.data as { content?: string } | undefined)?.content;
-  expect(text).toMatch(/You already have 2 requests waiting or generating/);
+  // Acknowledged at once; a refusal then replaces the "thinking…" reply with a private answer.
+  const refusalOf = (id: string) => fake.interaction(id).followups.find((m) => m.ephemeral);
+  await fake.waitFor(() => flood.filter((ix) => refusalOf(ix.id)).length === 48, { timeoutMs: 10_000 });
+  const refused = flood.filter((ix) => refusalOf(ix.id));
+  expect(refusalOf(refused[0]?.id ?? "")?.content).toMatch(/You already have 2 requests waiting or generating/);
+  for (const ix of refused) expect(fake.interaction(ix.id).originalMessage?.deleted ?? true).toBe(true);
   await fake.waitFor(() => bot.logs.lines.filter((l) => l.includes("request queued")).length === 2);
   expect(await bot.gateway.queue.getWaitingCount()).toBe(2);
 
@@ -42,13 +44,13 @@ it("one user flooding 50 commands gets 2 queued and 48 ephemeral refusals; anoth
   expect(Date.now() - started).toBeLessThan(3_000);
 
   // Once the flooder's requests have finished, the flooder may ask again.
-  const accepted = flood.filter((ix) => !fake.interaction(ix.id).ephemeral);
+  const accepted = flood.filter((ix) => !refusalOf(ix.id));
   for (const ix of accepted) {
     const t = await fake.waitFor(() => fake.interaction(ix.id).originalMessage?.threadId);
     await fake.waitFor(() => fake.messages(t).some((m) => /stopped: /.test(m.content)));
   }
   await fake.waitFor(() => bot.logs.records().filter((r) => r.msg === "generation finished").length === 3);
   const again = await ask(flooder);
-  await fake.waitFor(() => fake.interaction(again.id).acknowledged);
-  expect(fake.interaction(again.id).ephemeral).toBe(false);
+  await fake.waitFor(() => fake.interaction(again.id).originalMessage?.threadId);
+  expect(refusalOf(again.id)).toBeUndefined();
 });
