@@ -55,7 +55,13 @@ export async function resolveModel(spec: string, options: ResolveModelOptions): 
   if (source === null) {
     // A local path: relative to the current folder where the file is there, else a file in `directory`.
     const here = resolvePath(spec);
-    if (await stat(here).then((s) => s.isFile(), () => false)) return here;
+    if (
+      await stat(here).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return here;
     return resolveModelFile(spec, common);
   }
 
