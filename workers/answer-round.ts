@@ -34,6 +34,8 @@ export interface RoundContext {
   stoppedBy: () => string | undefined;
   /** Told the text so far of each side as it grows. */
   onProgress: (side: Side, text: string, tokens: number) => void;
+  /** Keeps the result (and an /ask exchange): done before the footer shows the answer complete. */
+  record: (results: ReadonlyMap<Side, SideResult>) => Promise<void>;
 }
 
 /**
@@ -89,6 +91,8 @@ export class AnswerRound {
     const results = await abortable(Promise.race([this.all(), late]), abort.signal).finally(() => clearTimeout(timer));
     if (results === null) return null;
     results.set(side, result);
+    // The buttons under the answer, and the member's next /ask, must find what they refer to.
+    await abortable(this.ctx.record(results), abort.signal);
     const sides = outputs.sides.map((o) => o.side);
     return composeFooter(job, data, sides, results, engine, log);
   }

@@ -9,12 +9,13 @@ import type { jobOutputs } from "./job-outputs.js";
 import type { ProcessorDeps } from "./process-job.js";
 
 /**
- * After every side has its final text: keeps the result (the exact prompts, the comparison to vote on),
- * adds an /ask exchange to its thread's conversation, and posts the footer (chart and buttons). None of
- * this is worth a retry of the generation: a failure is logged and the answer stands. Once `signal` aborts
- * (the worker lost its hold on the job), nothing more is written.
+ * Once every side has its final text, before anything shows the member that the answer is complete: keeps the
+ * result (the exact prompts, the comparison to vote on) and adds an /ask exchange to its thread's conversation, so
+ * that the buttons under the answer and the member's next /ask find them. Neither is worth a retry of the
+ * generation: a failure is logged and the answer stands. Once `signal` aborts (the worker lost its hold on the
+ * job), nothing more is written.
  */
-export async function finishJob(
+export async function recordResult(
   job: Job<GenerationJob, GenerationResult>,
   data: GenerationJob,
   results: ReadonlyMap<Side, SideResult>,
@@ -22,8 +23,6 @@ export async function finishJob(
   deps: ProcessorDeps,
   log: Logger,
   signal: AbortSignal,
-  /** The footer went out with the last side's final edit: no message of its own. */
-  footerPlaced = false,
 ): Promise<void> {
   const { engine, redis, prefix, systemPrompt } = deps;
   const id = job.id ?? "";
@@ -68,6 +67,26 @@ export async function finishJob(
       deps.retention,
     ).catch((err: unknown) => log.warn({ err }, "could not add the exchange to the conversation"));
   }
+}
+
+/**
+ * After every side has its final text: records the result (once: `record` may have run already, before the last
+ * side's final edit) and posts the footer (chart and buttons) unless it went out with that edit. A failed footer is
+ * logged and the answer stands.
+ */
+export async function finishJob(
+  job: Job<GenerationJob, GenerationResult>,
+  data: GenerationJob,
+  results: ReadonlyMap<Side, SideResult>,
+  outputs: ReturnType<typeof jobOutputs>,
+  deps: ProcessorDeps,
+  log: Logger,
+  signal: AbortSignal,
+  record: (results: ReadonlyMap<Side, SideResult>) => Promise<void>,
+  /** The footer went out with the last side's final edit: no message of its own. */
+  footerPlaced = false,
+): Promise<void> {
+  await record(results);
   signal.throwIfAborted();
   if (footerPlaced || outputs.footerId() !== undefined) return;
   await postFooter(job, data, outputs, deps, log, results).catch((err: unknown) =>

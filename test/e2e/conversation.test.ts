@@ -4,6 +4,9 @@ import { answerTo, isFooter, pressButton, startTestBot, type TestBot } from "../
 import type { FakeChannel, FakeDiscord, FakeMessage, FakeUser } from "../support/fake-discord/index.js";
 import { TEST_REDIS_URL } from "../support/redis.js";
 import { INSTRUCT_ANSWER } from "../support/tiny-models.js";
+import { jobIdFor } from "../../src/shared/jobs.js";
+import { loadConversation } from "../../src/shared/store/conversations.js";
+import { loadResult } from "../../src/shared/store/results.js";
 
 let setup: TestBot;
 let fake: FakeDiscord;
@@ -43,7 +46,7 @@ async function ask(channelId: string, prompt: string, maxTokens = 64) {
     fake.messages(place).find((m) => isFooter(m) && JSON.stringify(m.components).includes(ix.id)),
   );
   const answers = fake.messages(place).filter((m) => m.content.startsWith("**Instruct model**"));
-  return { header, place, footer, answer: answers.at(-1) as FakeMessage };
+  return { header, place, footer, answer: answers.at(-1) as FakeMessage, interactionId: ix.id };
 }
 
 /** Presses "Show the exact prompts" under a result; returns the private answer. */
@@ -88,6 +91,25 @@ describe("/ask conversations in threads", () => {
     const seen = await exactPrompt(second.footer);
     expect(seen).not.toContain(long);
     expect(seen).toContain("yyyy");
+  });
+
+  it("an answer shows complete only once its exchange and result are kept: a follow-up asked at once finds them", async () => {
+    // A slow Discord: the footer's edit is visible here well before the worker hears that it went through.
+    fake.setLatency(300);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const first = await ask(channel.id, "My name is Ada. Remember it?");
+      // Read the moment the footer shows, as a member pressing a button or asking again at once would.
+      const [turns, result] = await Promise.all([
+        loadConversation(redis, setup.bot.config.redis.prefix, first.place),
+        loadResult(redis, setup.bot.config.redis.prefix, jobIdFor(first.interactionId)),
+      ]);
+      expect(turns.map((t) => t.prompt)).toEqual(["My name is Ada. Remember it?"]);
+      expect(result?.sides.instruct?.text).toContain(INSTRUCT_ANSWER);
+    } finally {
+      fake.setLatency(0);
+      redis.disconnect();
+    }
   });
 
   it("keeps the latest turns that fit beside max_tokens, and says how many it left out", async () => {
