@@ -201,12 +201,16 @@ describe("npm run try (the real CLI on the generated tiny models)", { timeout: 1
         .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
         .replace(/\r/g, "");
       const lines = final.split("\n");
-      expect(lines.some((line) => line.includes(TITLES.base) && line.includes(TITLES.instruct))).toBe(true);
+      expect(
+        lines.some((line) => line.includes(TITLES.base) && line.includes(TITLES.instruct)),
+        final,
+      ).toBe(true);
       // On a terminal a raw side shows the prompt (in bold) before where the model took over.
       expect(
         lines.some(
           (line) => line.startsWith(`${PROMPT} Paris is`) && line.endsWith("│ The capital of France is Paris."),
         ),
+        final,
       ).toBe(true);
       expect(column(lines, 0)).toMatch(/stopped: token limit \(12\) 💡 It ran into the 12-token limit/);
       expect(column(lines, 1)).toMatch(/stopped: end of turn 💡 It ended its turn/);

@@ -27,9 +27,16 @@ const BOT_VARIABLES = [
   "WORKER_CONCURRENCY",
 ];
 
-/** The environment for a command-line run: this process's, without the bot's settings, plus `env`. */
+/**
+ * Settings that turn a terminal's colours on or off whatever it can do (a CI runner may set `FORCE_COLOR=0`), cleared
+ * so that a run on a pseudo-terminal shows what a member's terminal shows.
+ */
+const COLOUR_VARIABLES = ["FORCE_COLOR", "NO_COLOR", "NODE_DISABLE_COLORS"];
+
+/** The environment for a command-line run: this process's, without the bot's settings and colour overrides, plus `env`. */
 export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !BOT_VARIABLES.includes(name)));
+  const cleared = [...BOT_VARIABLES, ...COLOUR_VARIABLES];
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !cleared.includes(name)));
   return { ...base, ...env };
 }
 
