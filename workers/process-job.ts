@@ -179,7 +179,8 @@ export function createProcessor(deps: ProcessorDeps) {
       // Unless this attempt's failure is the answer's last word, nothing more goes to Discord from it.
       const handBack = (cause instanceof HandBack || cause instanceof LostLease) && token !== undefined;
       if (handBack || !last) for (const { stream } of outputs.sides) stream.drop();
-      await outputs.saved();
+      // Message ids still on their way to Redis: worth the wait, unless Redis is what is out of reach.
+      if (!(cause instanceof LostLease)) await outputs.saved();
       if (handBack) {
         if (cause instanceof LostLease) {
           log.warn({ err: cause }, "Redis out of reach for longer than the job's lock is safe: stopped writing");

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { jobIdFor, jobOptions } from "../../src/shared/jobs.js";
 import { loadConversation } from "../../src/shared/store/conversations.js";
+import { keys } from "../../src/shared/store/keys.js";
 import { isAnswer, isFooter, startBot, testConfig, testModels, type RunningBot } from "../support/bot.js";
 import { FakeDiscord, type FakeChannel } from "../support/fake-discord/index.js";
 import { jobEvent, openTestQueue, testJob, type TestQueue } from "../support/queue.js";
@@ -42,19 +43,14 @@ it("a Redis stall longer than the job's lock, mid-request: exactly one answer an
   bots.push(first);
   const parent: FakeChannel = fake.createChannel(fake.createGuild().id, { name: "general" });
   const thread = fake.createThread(parent.id, { name: "ask" });
-  // Discord is slow to take the answer's final edit: the stall begins while it is on its way.
-  fake.injectFault({
-    method: "PATCH",
-    path: new RegExp(`/channels/${thread.id}/messages/`),
-    status: 503,
-    respondLateMs: 1_000,
-  });
   const data = testJob({ kind: "ask", prompt: "hi", channelId: thread.id });
   const jobId = jobIdFor(data.interactionId);
+  // Redis stalls just as the first worker, its answer generated, goes to keep it: mid-request, before the
+  // answer shows complete.
+  const stalled = proxy.stallOn(keys.result(prefix, jobId));
   const completed = jobEvent(testQueue.events, "completed", jobId, 40_000);
   await testQueue.queue.add("ask", data, { ...jobOptions, jobId });
-  await fake.waitFor(() => fake.requests.some((r) => r.method === "PATCH" && r.path.includes(thread.id)));
-  proxy.stall();
+  await stalled;
 
   // Past the lock, a second worker takes the job over and finishes it.
   const second = await startBot(config, { gateway: false });

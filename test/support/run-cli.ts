@@ -28,10 +28,11 @@ const BOT_VARIABLES = [
 ];
 
 /**
- * Settings that turn a terminal's colours on or off whatever it can do (a CI runner may set `FORCE_COLOR=0`), cleared
- * so that a run on a pseudo-terminal shows what a member's terminal shows.
+ * Settings that decide a terminal's colours whatever it can do, cleared so that a run on a pseudo-terminal shows
+ * what a member's terminal shows: a CI runner may set `FORCE_COLOR=0`, and with `CI` set (and no known CI service
+ * named) Node reports a terminal as having two colours.
  */
-const COLOUR_VARIABLES = ["FORCE_COLOR", "NO_COLOR", "NODE_DISABLE_COLORS"];
+const COLOUR_VARIABLES = ["FORCE_COLOR", "NO_COLOR", "NODE_DISABLE_COLORS", "CI"];
 
 /** The environment for a command-line run: this process's, without the bot's settings and colour overrides, plus `env`. */
 export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {

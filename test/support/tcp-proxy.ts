@@ -8,6 +8,7 @@ export class TcpProxy {
   private latencyMs = 0;
   private refusing = false;
   private stalled: (() => void)[] | null = null;
+  private trigger: { bytes: Buffer; fired: () => void } | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly chains = new Set<Promise<void>>();
 
@@ -40,6 +41,16 @@ export class TcpProxy {
   /** Holds everything in both directions until {@link resume}: connections stay open, nothing moves. */
   stall(): void {
     this.stalled ??= [];
+  }
+
+  /**
+   * Stalls (as {@link stall}) the moment a client sends a chunk that contains `text` (a key name, say), holding that
+   * chunk: a stall at an exact point of the client's work instead of at a moment chosen from outside. Resolves then.
+   */
+  stallOn(text: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.trigger = { bytes: Buffer.from(text), fired: resolve };
+    });
   }
 
   /** Lets held and new traffic through again, in order. */
@@ -80,12 +91,12 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
-    this.pipe(client, upstream);
-    this.pipe(upstream, client);
+    this.pipe(client, upstream, true);
+    this.pipe(upstream, client, false);
   }
 
   /** Forwards `from` to `to`, chunk by chunk in order, through the latency and the stall. */
-  private pipe(from: Socket, to: Socket): void {
+  private pipe(from: Socket, to: Socket, fromClient: boolean): void {
     let chain = Promise.resolve();
     from.on("data", (chunk: Buffer) => {
       const at = Date.now() + this.latencyMs;
@@ -93,6 +104,11 @@ export class TcpProxy {
       chain = previous.then(async () => {
         const wait = at - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (fromClient && this.trigger && chunk.includes(this.trigger.bytes)) {
+          this.stall();
+          this.trigger.fired();
+          this.trigger = null;
+        }
         if (this.stalled) await new Promise<void>((resolve) => this.stalled?.push(resolve));
         if (!to.destroyed) to.write(chunk);
       });
