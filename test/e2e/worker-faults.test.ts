@@ -151,7 +151,10 @@ describe("a worker that dies or is stopped mid-stream", () => {
     const exitMs = Date.now() - stoppedAt;
     expect(exitMs).toBeLessThan(5_000);
     console.info(`SIGTERM mid-stream (grace 1 s): job handed back, worker exited after ${exitMs} ms`);
-    expect(leaving.lines.some((l) => l.includes("handed back to the queue"))).toBe(true);
+    expect(
+      leaving.lines.some((l) => l.includes("handed back to the queue")),
+      leaving.lines.slice(-15).join("\n"),
+    ).toBe(true);
     expect(await queue.getJobState(job.id ?? "")).toMatch(/waiting|prioritized/);
 
     await startInProcessWorker(config);

@@ -144,6 +144,9 @@ export async function handleRequest(deps: PipelineDeps, req: IncomingMessage, re
     }
     record.body = parsed.body;
     record.files = parsed.files.map(({ data: _data, ...info }) => info);
+    // A request is visible to waitFor from the moment it has arrived, not only once answered (a held one may
+    // not be answered for seconds).
+    state.changed();
     if (!url.pathname.startsWith(API_PREFIX)) throw errors.notFound();
     const match = deps.router.match(method, path);
     if (match === null) throw errors.notFound();
