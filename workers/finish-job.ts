@@ -8,21 +8,25 @@ import { postFooter } from "./footer.js";
 import type { jobOutputs } from "./job-outputs.js";
 import type { ProcessorDeps } from "./process-job.js";
 
+/** What finishing a job's attempt works on. Once `signal` aborts (the worker lost its hold on the job), nothing more is written. */
+export interface FinishContext {
+  job: Job<GenerationJob, GenerationResult>;
+  data: GenerationJob;
+  outputs: ReturnType<typeof jobOutputs>;
+  deps: ProcessorDeps;
+  log: Logger;
+  signal: AbortSignal;
+}
+
 /**
  * Once every side has its final text, before anything shows the member that the answer is complete: keeps the
  * result (the exact prompts, the comparison to vote on) and adds an /ask exchange to its thread's conversation, so
  * that the buttons under the answer and the member's next /ask find them. Neither is worth a retry of the
- * generation: a failure is logged and the answer stands. Once `signal` aborts (the worker lost its hold on the
- * job), nothing more is written.
+ * generation: a failure is logged and the answer stands.
  */
-export async function recordResult(
-  job: Job<GenerationJob, GenerationResult>,
-  data: GenerationJob,
+async function recordResult(
+  { job, data, outputs, deps, log, signal }: FinishContext,
   results: ReadonlyMap<Side, SideResult>,
-  outputs: ReturnType<typeof jobOutputs>,
-  deps: ProcessorDeps,
-  log: Logger,
-  signal: AbortSignal,
 ): Promise<void> {
   const { engine, redis, prefix, systemPrompt } = deps;
   const id = job.id ?? "";
@@ -70,28 +74,29 @@ export async function recordResult(
 }
 
 /**
- * After every side has its final text: records the result (once: `record` may have run already, before the last
- * side's final edit) and posts the footer (chart and buttons) unless it went out with that edit. A failed footer is
- * logged and the answer stands.
+ * How a job's attempt ends once every side has its final text. `record` keeps the result, once, however often it is
+ * called (before the last side's final edit, or from `complete`); `complete` records it and posts the footer (chart
+ * and buttons) unless it went out with that edit. A failed footer is logged and the answer stands.
  */
-export async function finishJob(
-  job: Job<GenerationJob, GenerationResult>,
-  data: GenerationJob,
-  results: ReadonlyMap<Side, SideResult>,
-  outputs: ReturnType<typeof jobOutputs>,
-  deps: ProcessorDeps,
-  log: Logger,
-  signal: AbortSignal,
-  record: (results: ReadonlyMap<Side, SideResult>) => Promise<void>,
-  /** The footer went out with the last side's final edit: no message of its own. */
-  footerPlaced = false,
-): Promise<void> {
-  await record(results);
-  signal.throwIfAborted();
-  if (footerPlaced || outputs.footerId() !== undefined) return;
-  await postFooter(job, data, outputs, deps, log, results).catch((err: unknown) =>
-    log.warn({ err }, "could not post the chart and buttons under the answer"),
-  );
+export function jobFinisher(context: FinishContext) {
+  let recorded: Promise<void> | undefined;
+  const record = (results: ReadonlyMap<Side, SideResult>) => (recorded ??= recordResult(context, results));
+  return {
+    record,
+    async complete(
+      results: ReadonlyMap<Side, SideResult>,
+      /** The footer went out with the last side's final edit: no message of its own. */
+      footerPlaced: boolean,
+    ): Promise<void> {
+      const { job, data, outputs, deps, log, signal } = context;
+      await record(results);
+      signal.throwIfAborted();
+      if (footerPlaced || outputs.footerId() !== undefined) return;
+      await postFooter(job, data, outputs, deps, log, results).catch((err: unknown) =>
+        log.warn({ err }, "could not post the chart and buttons under the answer"),
+      );
+    },
+  };
 }
 
 export function observeSide(metrics: WorkerMetrics, side: Side, result: SideResult): void {

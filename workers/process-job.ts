@@ -10,7 +10,7 @@ import type { WorkerMetrics } from "../src/shared/ops/metrics.js";
 import type { Retention } from "../src/shared/store/retention.js";
 import { abortable } from "./async-gates.js";
 import { AnswerRound } from "./answer-round.js";
-import { finishJob, observeSide, recordResult } from "./finish-job.js";
+import { jobFinisher, observeSide } from "./finish-job.js";
 import { LostLease, type LeaseWatch } from "./lease-watch.js";
 import { runSides } from "./run-sides.js";
 import { discordRefusalReason, failureText } from "../src/shared/job-failure.js";
@@ -120,11 +120,9 @@ export function createProcessor(deps: ProcessorDeps) {
     // What each side had generated when this attempt ended: an attempt that fails keeps it in the job.
     const progress = new Map<Side, { text: string; tokens: number }>();
     // The result is kept once, before the answer shows as complete (with the footer, or before it).
-    let recorded: Promise<void> | undefined;
-    const record = (results: ReadonlyMap<Side, SideResult>) =>
-      (recorded ??= recordResult(job, data, results, outputs, deps, log, abort.signal));
+    const finisher = jobFinisher({ job, data, outputs, deps, log, signal: abort.signal });
     const round = new AnswerRound({
-      record,
+      record: finisher.record,
       job,
       data,
       outputs,
@@ -154,10 +152,7 @@ export function createProcessor(deps: ProcessorDeps) {
           : await runSides(outputs.sides, (output) => round.run(output), abort);
       if (abort.signal.aborted) throw abort.signal.reason ?? new Error("generation aborted");
       // Nothing of it must land once this worker has lost its hold on the job (another may finish it).
-      await abortable(
-        finishJob(job, data, new Map(results), outputs, deps, log, abort.signal, record, round.footerPlaced),
-        abort.signal,
-      );
+      await abortable(finisher.complete(new Map(results), round.footerPlaced), abort.signal);
       for (const [side, result] of results) observeSide(metrics, side, result);
       const stats = Object.fromEntries(
         results.map(([side, r]) => [
